@@ -1,0 +1,103 @@
+"""forum071: the regional forum of Economie071."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the forum application."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.from_object("forum071.config")
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        database_path = Path(app.instance_path) / "forum071.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database_path}"
+
+    _refuse_default_secret(app)
+    _configure_logging(app)
+
+    from . import auth, cli, errors, i18n, labels, pagination, passwords, security, sqlite
+    from .extensions import csrf, db, login_manager, migrate
+    from .permissions import register_template_helpers
+    from .rendering import markup_from_stored
+
+    passwords.configure_hasher(
+        time_cost=app.config["PASSWORD_HASH_TIME_COST"],
+        memory_cost=app.config["PASSWORD_HASH_MEMORY_COST"],
+        parallelism=app.config["PASSWORD_HASH_PARALLELISM"],
+    )
+    db.init_app(app)
+    sqlite.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    auth.init_login(app, login_manager)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    register_template_helpers(app)
+    labels.init_app(app)
+    pagination.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["cooked"] = markup_from_stored
+
+    from .api.views import bp as api_bp
+    from .auth.views import bp as auth_bp
+    from .health import bp as health_bp
+    from .main.views import bp as main_bp
+    from .projects.views import bp as projects_bp
+    from .themes.views import bp as themes_bp
+    from .threads.views import bp as threads_bp
+    from .threads.views import init_template_helpers as init_thread_helpers
+    from .users.views import bp as users_bp
+
+    for blueprint in (
+        main_bp, auth_bp, themes_bp, projects_bp, threads_bp, users_bp, api_bp, health_bp
+    ):
+        app.register_blueprint(blueprint)
+    init_thread_helpers(app)
+    return app
+
+
+def _refuse_default_secret(app: Flask) -> None:
+    """Refuse to serve requests with the public development key outside debug and tests.
+
+    Maintenance commands (``flask db upgrade``, ``flask seed``) sign nothing, so they may run
+    before a key is configured; serving (``flask run``, gunicorn) may not.
+    """
+    from .config import DEV_SECRET_KEY
+
+    if app.config["SECRET_KEY"] != DEV_SECRET_KEY or app.debug or app.testing:
+        return
+    click_context = click.get_current_context(silent=True)
+    serving = click_context is None or click_context.command.name == "run"
+    if serving:
+        raise RuntimeError(
+            "forum071 refuses to serve with the built-in development SECRET_KEY. Set "
+            "FLASK_SECRET_KEY (python -c 'import secrets; print(secrets.token_hex(32))') "
+            "or SECRET_KEY in instance/config.py, or run with --debug for local development."
+        )
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)

@@ -1,0 +1,167 @@
+"""The read-only JSON API (v1): only what an anonymous visitor may see."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..errors import error_response
+from ..extensions import db
+from ..models import (
+    Post,
+    Project,
+    Theme,
+    Thread,
+    ThreadKind,
+    latest_threads,
+    posts_in_thread,
+    projects_in_order,
+    themes_in_order,
+    thread_projects,
+    thread_with_context,
+)
+from ..pagination import paginate, requested_page
+from ..threads.views import thread_url
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+API_POSTS_PER_PAGE = 50
+
+
+class BadFilter(Exception):
+    pass
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _list_answer(items: list[dict[str, Any]], page: int, pages: int, total: int):
+    return jsonify(items=items, page=page, pages=pages, total=total)
+
+
+def theme_json(theme: Theme) -> dict[str, Any]:
+    return {
+        "slug": theme.slug,
+        "name": theme.name,
+        "name_en": theme.name_en,
+        "description": theme.description,
+        "description_en": theme.description_en,
+        "thread_count": theme.thread_count,
+    }
+
+
+def project_json(project: Project) -> dict[str, Any]:
+    return {
+        "slug": project.slug,
+        "name": project.name,
+        "phase": project.phase,
+        "themes": [theme.slug for theme in project.themes],
+        "partners": list(project.partners or []),
+        "goal": project.goal,
+        "goal_en": project.goal_en,
+        "summary": project.summary,
+        "summary_en": project.summary_en,
+        "thread_count": project.thread_count,
+    }
+
+
+def thread_json(thread: Thread) -> dict[str, Any]:
+    return {
+        "id": thread.id,
+        "title": thread.title,
+        "kind": thread.kind,
+        "theme": thread.theme.slug,
+        "projects": [project.slug for project in thread.projects],
+        "author": thread.author.username,
+        "created_at": _iso(thread.created_at),
+        "last_post_at": _iso(thread.last_post_at),
+        "post_count": thread.post_count,
+        "url": thread_url(thread, _external=True),
+    }
+
+
+def post_json(post: Post) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "number": post.number,
+        "author": post.author.username,
+        "created_at": _iso(post.created_at),
+        "edited_at": _iso(post.edited_at),
+        "body_html": post.body_html,
+    }
+
+
+@bp.errorhandler(BadFilter)
+def _bad_filter(error: BadFilter):
+    return error_response(400, str(error))
+
+
+@bp.get("/themes")
+def themes():
+    """All themes in their display order."""
+    items = [theme_json(theme) for theme in db.session.scalars(themes_in_order())]
+    return _list_answer(items, 1, 1, len(items))
+
+
+@bp.get("/projects")
+def projects():
+    """All projects with their phase and themes."""
+    items = [project_json(project) for project in db.session.scalars(projects_in_order())]
+    return _list_answer(items, 1, 1, len(items))
+
+
+def _filtered_threads():
+    query = latest_threads()
+    count = select(func.count()).select_from(Thread)
+    if theme_slug := request.args.get("theme"):
+        theme_id = db.session.scalar(select(Theme.id).where(Theme.slug == theme_slug))
+        if theme_id is None:
+            raise BadFilter(_("There is no theme %(slug)s.", slug=theme_slug))
+        query = query.where(Thread.theme_id == theme_id)
+        count = count.where(Thread.theme_id == theme_id)
+    if project_slug := request.args.get("project"):
+        project_id = db.session.scalar(select(Project.id).where(Project.slug == project_slug))
+        if project_id is None:
+            raise BadFilter(_("There is no project %(slug)s.", slug=project_slug))
+        linked = select(thread_projects.c.thread_id).where(
+            thread_projects.c.project_id == project_id
+        )
+        query = query.where(Thread.id.in_(linked))
+        count = count.where(Thread.id.in_(linked))
+    if kind := request.args.get("kind"):
+        if kind not in {k.value for k in ThreadKind}:
+            raise BadFilter(_("kind must be discussion, pitch or question."))
+        query = query.where(Thread.kind == kind)
+        count = count.where(Thread.kind == kind)
+    return query, db.session.scalar(count) or 0
+
+
+@bp.get("/threads")
+def threads():
+    """Threads, most recent activity first, filtered by ?theme=, ?project= and ?kind=."""
+    query, total = _filtered_threads()
+    page = paginate(query, total, current_app.config["THREADS_PER_PAGE"])
+    return _list_answer([thread_json(t) for t in page.items], page.number, page.pages, total)
+
+
+@bp.get("/threads/<int:thread_id>")
+def thread(thread_id: int):
+    """One thread with a page of its posts (?page=, 50 posts a page)."""
+    found = db.session.scalar(thread_with_context(thread_id))
+    if found is None:
+        abort(404)
+    number = requested_page()
+    pages = max(1, math.ceil(found.post_count / API_POSTS_PER_PAGE))
+    if number > pages:
+        abort(404)
+    posts = db.session.scalars(posts_in_thread(found.id, number, API_POSTS_PER_PAGE))
+    answer = thread_json(found)
+    answer["posts"] = [post_json(post) for post in posts]
+    answer["posts_page"] = number
+    answer["posts_pages"] = pages
+    return jsonify(answer)

@@ -1,0 +1,115 @@
+"""Registration and login forms."""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from .. import passwords
+from ..extensions import db
+from ..labels import ROLE_LABELS
+from ..models import SELF_SERVICE_ROLES, Role, User
+
+# At registration an official names the kind of organisation, so the label says more.
+REGISTRATION_ROLE_LABELS = {
+    **ROLE_LABELS,
+    Role.OFFICIAL: _l("Official (municipality or partner organisation)"),
+}
+
+USERNAME_PATTERN = r"^[a-z0-9_]+$"
+
+
+def _strip_lower(value: str | None) -> str | None:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        filters=[_strip_lower],
+        validators=[
+            InputRequired(),
+            Length(min=3, max=30),
+            Regexp(USERNAME_PATTERN, message=_l("Use only letters, digits and underscores.")),
+        ],
+        description=_l("3 to 30 letters, digits or underscores; shown with your posts."),
+    )
+    email = StringField(
+        _l("Email address"),
+        filters=[_strip_lower],
+        validators=[InputRequired(), Length(max=254), Email(check_deliverability=False)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired()],
+        description=_l("At least 10 characters. A few unusual words make a strong password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    role = SelectField(
+        _l("I take part as"),
+        choices=[
+            SelectChoice(role.value, REGISTRATION_ROLE_LABELS[role]) for role in SELF_SERVICE_ROLES
+        ],
+        validators=[InputRequired()],
+    )
+    organisation = StringField(
+        _l("Organisation (optional)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=120)],
+    )
+
+    def validate_username(self, field: StringField) -> None:
+        taken = db.session.scalar(select(User.id).where(User.username == field.data))
+        if taken is not None:
+            raise ValidationError(_l("This username is taken. Choose another one."))
+
+    def validate_email(self, field: StringField) -> None:
+        taken = db.session.scalar(select(User.id).where(func.lower(User.email) == field.data))
+        if taken is not None:
+            raise ValidationError(
+                _l("This address cannot be used for a new account. If it is yours, log in.")
+            )
+
+    def validate_password(self, field: PasswordField) -> None:
+        problems = passwords.password_problems(
+            field.data or "", username=self.username.data or "", email=self.email.data or ""
+        )
+        if problems:
+            raise ValidationError(" ".join(problem.render(gettext) for problem in problems))
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("Username or email address"),
+        filters=[_strip_lower],
+        validators=[InputRequired(), Length(max=254)],
+    )
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1024)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+    next = HiddenField()

@@ -1,0 +1,44 @@
+"""Account actions that views and the CLI share."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from .. import passwords
+from ..extensions import db
+from ..models import Role, User
+
+
+def create_user(
+    username: str, email: str, password: str, role: Role | str, organisation: str = ""
+) -> User:
+    """Add a new account (not committed); the password is hashed here and nowhere else."""
+    user = User(
+        username=username.strip().lower(),
+        email=email.strip().lower(),
+        password_hash=passwords.hash_password(password),
+        role=Role(role),
+        organisation=organisation.strip(),
+    )
+    db.session.add(user)
+    return user
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The user whose username or email and password match, else None.
+
+    Both paths run exactly one password verification, so the response time does not tell
+    whether an account exists.
+    """
+    login = login.strip().lower()
+    user = db.session.scalar(
+        select(User).where(or_(User.username == login, func.lower(User.email) == login))
+    )
+    if user is None:
+        passwords.verify_dummy(password)
+        return None
+    if not passwords.verify_password(user.password_hash, password):
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user

@@ -1,0 +1,100 @@
+"""Register, log in and log out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..forms import ActionForm, rerender_on_csrf_failure
+from ..i18n import LANGUAGE_SESSION_KEY
+from ..security import safe_next_url
+from . import carried_draft, services
+from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _fresh_session() -> None:
+    """Empty the session (fixation, old CSRF tokens), keeping only the language choice."""
+    language = session.get(LANGUAGE_SESSION_KEY)
+    session.clear()
+    if language:
+        session[LANGUAGE_SESSION_KEY] = language
+
+
+def _start_session(user, remember: bool = False) -> None:
+    # A fresh session at login: nothing from before the login carries over.
+    _fresh_session()
+    login_user(user, remember=remember)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@rerender_on_csrf_failure
+def register():
+    """Create an account and log it in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = services.create_user(
+            form.username.data,
+            form.email.data,
+            form.password.data,
+            form.role.data,
+            form.organisation.data or "",
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Someone registered the same name or address between validation and commit.
+            db.session.rollback()
+            form.username.errors.append(
+                _("This username or email address was just taken. Choose another one.")
+            )
+        else:
+            _start_session(user)
+            flash(_("Welcome to Forum071, %(name)s!", name=user.username), "success")
+            return redirect(safe_next_url(url_for("main.index")))
+    return render_template("auth/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@rerender_on_csrf_failure
+def login():
+    """Log in with a username or email address and a password."""
+    form = LoginForm()
+    if current_user.is_authenticated and not form.is_submitted():
+        return redirect(safe_next_url(url_for("main.index")))
+    draft_target, draft = carried_draft()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is not None:
+            db.session.commit()  # keeps a password hash upgraded on this login
+            _start_session(user, remember=form.remember.data)
+            flash(_("You are logged in."), "success")
+            if draft_target:
+                return render_template("auth/resume.html", target=draft_target, draft=draft)
+            return redirect(safe_next_url(url_for("main.index")))
+        form.password.errors.append(_("Unknown username or email address, or wrong password."))
+    status = 200 if not form.is_submitted() else 422
+    page = render_template("auth/login.html", form=form, draft_target=draft_target, draft=draft)
+    return page, status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out everywhere this session's cookie was copied to."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        current_user.rotate_session_token()
+        db.session.commit()
+        # Clear first: logout_user() leaves a note in the session that makes Flask-Login
+        # delete the remember cookie, and clearing afterwards would drop that note.
+        _fresh_session()
+        logout_user()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("main.index"))

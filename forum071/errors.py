@@ -1,0 +1,147 @@
+"""Error pages in the site's layout: nothing leaks, nothing a user typed is lost."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+
+from .extensions import db
+
+TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Too much data"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
+}
+
+MESSAGES = {
+    400: _l("The request could not be understood."),
+    403: _l("You do not have permission to do this."),
+    404: _l("We could not find this page. It may have moved or never existed."),
+    405: _l("This address does not accept this kind of request."),
+    409: _l("Someone else changed this in the meantime."),
+    413: _l("What you sent is larger than the forum accepts. Shorten it and try again."),
+    429: _l("You are doing that too often. Wait a moment and try again."),
+    500: _l("An unexpected error occurred. It has been logged; please try again later."),
+    503: _l("The forum cannot reach its database right now. Please try again in a minute."),
+}
+
+# Shown when there is no form to re-show (a button, or a view that redirects): nothing was
+# kept, so it must not say so; forms that are re-shown say it in templates/_macros/forms.html.
+CSRF_EXPIRED_MESSAGE = _l(
+    "This form had expired, so it was not sent. Go back, reload the page and try again."
+)
+RETRY_AFTER_SECONDS = 30
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(
+    status: int, message: str | None = None, incident_id: str | None = None
+) -> Response:
+    """An error page (or JSON body under /api/) with the given status."""
+    text = str(message or MESSAGES.get(status, MESSAGES[500]))
+    if _wants_json():
+        payload: dict = {"status": status, "message": text}
+        if incident_id:
+            payload["incident"] = incident_id
+        return make_response(jsonify(error=payload), status)
+    page = render_template(
+        "errors/error.html",
+        status=status,
+        title=TITLES.get(status, TITLES[500]),
+        message=text,
+        incident_id=incident_id,
+    )
+    return make_response(page, status)
+
+
+def handle_http_exception(error: HTTPException) -> Response | HTTPException:
+    if error.code is None or error.code < 400:
+        return error
+    response = error_response(error.code)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
+
+
+def handle_csrf_error(error: CSRFError) -> Response:
+    """Re-show the form with what was typed when its view supports that, else explain.
+
+    Views marked with ``rerender_on_csrf_failure`` validate their form again, which fails on
+    the same token, and so render the form with the user's input and a message.
+    """
+    db.session.rollback()
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and getattr(view, "rerender_on_csrf_failure", False):
+        g.csrf_failed = True
+        try:
+            response = make_response(view(**(request.view_args or {})))
+        except HTTPException:
+            # An error handler's own exceptions are not handled again (they become a 500), so
+            # a view that aborts (no such post, not allowed) gets the plain CSRF answer.
+            return error_response(400, CSRF_EXPIRED_MESSAGE)
+        except OperationalError as database_error:
+            return handle_database_unavailable(database_error)
+        # A view that redirects instead (already logged in) has no form to show; a redirect
+        # turned into a 400 would leave the visitor on a bare page.
+        if 300 <= response.status_code < 400:
+            return error_response(400, CSRF_EXPIRED_MESSAGE)
+        response.status_code = 400
+        return response
+    return error_response(400, CSRF_EXPIRED_MESSAGE)
+
+
+def handle_database_unavailable(error: OperationalError) -> Response:
+    db.session.rollback()
+    incident_id = uuid.uuid4().hex[:12]
+    current_app.logger.error("database unavailable [incident %s]", incident_id, exc_info=error)
+    # The layout asks who is logged in; without a database that question would raise again.
+    g._login_user = AnonymousUserMixin()
+    response = error_response(503, incident_id=incident_id)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def handle_unexpected_error(error: InternalServerError) -> Response:
+    db.session.rollback()
+    incident_id = uuid.uuid4().hex[:12]
+    original = getattr(error, "original_exception", None) or error
+    current_app.logger.error(
+        "unhandled error on %s %r [incident %s]",
+        request.method,
+        request.path,
+        incident_id,
+        exc_info=original,
+    )
+    return error_response(500, incident_id=incident_id)
+
+
+def _leave_logging_to_the_handler(exc_info) -> None:
+    """Replace Flask's own "Exception on <path>" log line.
+
+    handle_unexpected_error logs each unhandled exception once, with its incident id and the
+    path escaped; Flask's line would log it twice, the second time with the raw path, where
+    a newline or terminal escape in the URL could forge or hide log lines.
+    """
+
+
+def init_app(app: Flask) -> None:
+    app.log_exception = _leave_logging_to_the_handler  # type: ignore[method-assign]
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InternalServerError, handle_unexpected_error)
+    app.register_error_handler(HTTPException, handle_http_exception)

@@ -1,0 +1,33 @@
+"""The front page and site-wide preferences."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
+
+from ..extensions import db
+from ..forms import ActionForm
+from ..i18n import LANGUAGE_SESSION_KEY
+from ..models import latest_threads, themes_in_order
+from ..pagination import paginate
+from ..security import safe_next_url
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    """Show the latest activity across all themes, and the themes themselves."""
+    themes = db.session.scalars(themes_in_order()).all()
+    # Every thread has exactly one theme, so the themes' counters add up to all threads.
+    total = sum(theme.thread_count for theme in themes)
+    page = paginate(latest_threads(), total, current_app.config["THREADS_PER_PAGE"])
+    return render_template("main/index.html", page=page, themes=themes)
+
+
+@bp.post("/language/<code>")
+def set_language(code: str):
+    """Remember the visitor's language choice for this session."""
+    form = ActionForm()
+    if form.validate_on_submit() and code in current_app.config["LANGUAGES"]:
+        session[LANGUAGE_SESSION_KEY] = code
+    return redirect(safe_next_url(url_for("main.index")), 303)

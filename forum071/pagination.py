@@ -1,0 +1,94 @@
+"""Numbered pages over a select(), with the total supplied by the caller.
+
+Lists know their size from denormalised counters, so pagination never needs COUNT(*) over a
+big table; an out-of-range page is a 404 rather than an empty page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlencode
+
+from flask import Flask, abort, request, url_for
+from sqlalchemy import Select
+from werkzeug.datastructures import MultiDict
+
+from .extensions import db
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    def window(self, around: int = 2) -> Iterator[int | None]:
+        """Page numbers to show: the first, the last and those near this one; None is a gap."""
+        shown = {1, self.pages, *range(self.number - around, self.number + around + 1)}
+        previous = 0
+        for number in sorted(n for n in shown if 1 <= n <= self.pages):
+            if number - previous > 1:
+                yield None
+            yield number
+            previous = number
+
+
+def with_query(path: str, args: MultiDict[str, str]) -> str:
+    """``path`` with ``args`` as its query string.
+
+    The query is appended, never passed to url_for as keywords: there ``?slug=x`` or
+    ``?_external=1&_scheme=...`` would clash with the URL's own arguments or url_for's options.
+    """
+    query = urlencode(list(args.items(multi=True)))
+    return f"{path}?{query}" if query else path
+
+
+def page_url(number: int) -> str:
+    """This page's address with another ?page= (page 1 has none), keeping the other arguments."""
+    args = request.args.copy()
+    args.pop("page", None)
+    if number > 1:
+        args["page"] = str(number)
+    return with_query(url_for(request.endpoint or "main.index", **(request.view_args or {})), args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["page_url"] = page_url
+
+
+def requested_page() -> int:
+    """The ?page= of this request, 1 when absent or empty; anything else but a page number is a 404.
+
+    Only ASCII digits count: str.isdigit() also accepts superscripts and other scripts' digits.
+    """
+    raw = request.args.get("page") or "1"
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000:
+        abort(404)
+    return int(raw)
+
+
+def paginate(query: Select[Any], total: int, per_page: int, number: int | None = None) -> Page:
+    number = requested_page() if number is None else number
+    page_count = max(1, math.ceil(total / per_page))
+    if number > page_count:
+        abort(404)
+    items = db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique()
+    return Page(items=list(items), number=number, per_page=per_page, total=total)

@@ -1,0 +1,125 @@
+"""Forms to start a thread, reply, and edit a post."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
+
+from ..forms import SubmissionForm, markdown_body_validator
+from ..labels import KIND_LABELS, localized
+from ..models import ThreadKind
+
+TITLE_MAX_LENGTH = 200
+TITLE_MIN_LENGTH = 5
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _title_length(form: SubmissionForm, field: StringField) -> None:
+    if len(field.data or "") > TITLE_MAX_LENGTH:
+        raise ValidationError(
+            _l("Keep the title under %(max)d characters (now %(length)d).")
+            % {"max": TITLE_MAX_LENGTH, "length": len(field.data)}
+        )
+
+
+def _body_required(form: SubmissionForm, field: TextAreaField) -> None:
+    # Not stripped (leading spaces mean something in Markdown), but blank is not a message.
+    if not (field.data or "").strip():
+        raise StopValidation(_l("Write a message."))
+
+
+_body_required.field_flags = {"required": True}  # type: ignore[attr-defined]
+
+
+def _theme_required(form: SubmissionForm, field: SelectField) -> None:
+    if not field.data:
+        raise StopValidation(_l("Choose a theme."))
+
+
+_theme_required.field_flags = {"required": True}  # type: ignore[attr-defined]
+
+
+def _kind_required(form: SubmissionForm, field: SelectField) -> None:
+    if field.data not in {kind.value for kind in ThreadKind}:
+        raise StopValidation(_l("Choose what kind of thread this is."))
+
+
+_kind_required.field_flags = {"required": True}  # type: ignore[attr-defined]
+
+
+class BodyField(TextAreaField):
+    """A Markdown text area; its limits are checked by markdown_body_validator."""
+
+
+class NewThreadForm(SubmissionForm):
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice(kind.value, KIND_LABELS[kind]) for kind in ThreadKind],
+        default=ThreadKind.DISCUSSION.value,
+        validators=[_kind_required],
+        validate_choice=False,
+    )
+    # Choices are checked by validate_theme/validate_projects, which say what was wrong.
+    theme = SelectField(_l("Theme"), validators=[_theme_required], validate_choice=False)
+    projects = SelectMultipleField(
+        _l("Projects (optional)"),
+        validate_choice=False,
+        description=_l("Link the thread to the projects it is about."),
+    )
+    title = StringField(
+        _l("Title"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Give the thread a title.")),
+            Length(min=TITLE_MIN_LENGTH, message=_l("Use at least %(min)d characters.")),
+            _title_length,
+        ],
+    )
+    body = BodyField(_l("Message"), validators=[_body_required, markdown_body_validator])
+
+    def validate_theme(self, field: SelectField) -> None:
+        if field.data not in {choice.value for choice in field.choices if choice.value}:
+            raise ValidationError(_l("Choose one of the themes in the list."))
+
+    def validate_projects(self, field: SelectMultipleField) -> None:
+        known = {choice.value for choice in field.choices}
+        unknown = [slug for slug in dict.fromkeys(field.data or []) if slug not in known]
+        if unknown:
+            raise ValidationError(
+                _l("There is no project “%(slug)s”.", slug="”, “".join(unknown))
+            )
+
+    def set_choices(self, themes, projects) -> None:
+        self.theme.choices = [SelectChoice("", _l("Choose a theme"))] + [
+            SelectChoice(theme.slug, localized(theme, "name")) for theme in themes
+        ]
+        self.projects.choices = [SelectChoice(project.slug, project.name) for project in projects]
+
+
+class ReplyForm(SubmissionForm):
+    body = BodyField(_l("Your reply"), validators=[_body_required, markdown_body_validator])
+
+
+class EditPostForm(FlaskForm):
+    body = BodyField(_l("Message"), validators=[_body_required, markdown_body_validator])
+    # The version the editor started from: an edit made on top of someone else's is refused.
+    base_version = IntegerField(widget=HiddenInput(), validators=[Optional()])

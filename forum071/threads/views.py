@@ -1,0 +1,207 @@
+"""Thread pages: start a thread, read it, reply, edit a post."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..forms import rerender_on_csrf_failure
+from ..labels import KIND_DESCRIPTIONS
+from ..models import (
+    Post,
+    Thread,
+    posts_in_thread,
+    projects_in_order,
+    themes_in_order,
+    thread_with_context,
+)
+from ..pagination import Page, requested_page, with_query
+from ..permissions import can_edit_post, can_reply
+from . import services
+from .forms import EditPostForm, NewThreadForm, ReplyForm
+
+bp = Blueprint("threads", __name__)
+
+
+def thread_url(thread: Thread, **values) -> str:
+    """The canonical address of a thread: its id and, when the title has one, its slug."""
+    return url_for("threads.show", thread_id=thread.id, slug=thread.slug or None, **values)
+
+
+def post_url(post: Post, thread: Thread | None = None) -> str:
+    """The address of the thread page that shows this post, anchored at it."""
+    thread = thread or post.thread
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page = math.ceil(post.number / per_page)
+    return thread_url(thread, page=page if page > 1 else None, _anchor=f"post-{post.number}")
+
+
+def _load_thread(thread_id: int) -> Thread:
+    thread = db.session.scalar(thread_with_context(thread_id))
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def _render_thread(thread: Thread, page_number: int, reply_form: ReplyForm, status: int = 200):
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page_count = max(1, math.ceil(thread.post_count / per_page))
+    if page_number > page_count:
+        abort(404)
+    posts = db.session.scalars(posts_in_thread(thread.id, page_number, per_page)).all()
+    page = Page(items=posts, number=page_number, per_page=per_page, total=thread.post_count)
+    return (
+        render_template(
+            "threads/show.html",
+            thread=thread,
+            page=page,
+            reply_form=reply_form,
+            # Page links go to the thread, also when a refused reply (POST .../reply) is shown.
+            thread_page_url=lambda number: thread_url(thread, page=number if number > 1 else None),
+        ),
+        status,
+    )
+
+
+@bp.route("/threads/new", methods=["GET", "POST"])
+@login_required
+@rerender_on_csrf_failure
+def create():
+    """Start a discussion, pitch or question under a theme and projects."""
+    themes = db.session.scalars(themes_in_order()).all()
+    projects = db.session.scalars(projects_in_order()).all()
+    form = NewThreadForm()
+    form.set_choices(themes, projects)
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind", form.kind.data)
+        form.theme.data = request.args.get("theme", "")
+        if request.args.get("project"):
+            form.projects.data = [request.args["project"]]
+    if form.validate_on_submit():
+        existing = services.find_submission(current_user, form.submission_id.data)
+        if existing is not None:
+            return _redirect_to_existing(existing)
+        theme = next(t for t in themes if t.slug == form.theme.data)
+        chosen = [p for p in projects if p.slug in set(form.projects.data or [])]
+        thread = services.start_thread(
+            current_user,
+            form.kind.data,
+            theme,
+            chosen,
+            form.title.data,
+            form.body.data,
+            client_token=form.submission_id.data,
+        )
+        if not _commit_submission():
+            return _redirect_to_submission(form.submission_id.data)
+        flash(_("Your thread is published."), "success")
+        return redirect(thread_url(thread), 303)
+    status = 422 if form.is_submitted() else 200
+    return (
+        render_template(
+            "threads/create.html", form=form, kind_descriptions=KIND_DESCRIPTIONS
+        ),
+        status,
+    )
+
+
+def _commit_submission() -> bool:
+    """Commit, or report False when a concurrent copy of the same submission won."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _redirect_to_existing(existing: Post):
+    """Answer a repeated submission with the address the first one was sent to."""
+    if existing.is_opening_post:
+        return redirect(thread_url(existing.thread), 303)
+    return redirect(post_url(existing), 303)
+
+
+def _redirect_to_submission(client_token: str):
+    existing = services.find_submission(current_user, client_token)
+    if existing is None:
+        abort(409)
+    return _redirect_to_existing(existing)
+
+
+@bp.get("/threads/<int:thread_id>")
+@bp.get("/threads/<int:thread_id>-<slug>")
+def show(thread_id: int, slug: str | None = None):
+    """Show a thread's posts, a page at a time, with a reply form."""
+    thread = _load_thread(thread_id)
+    if (slug or "") != thread.slug:
+        return redirect(with_query(thread_url(thread), request.args), 301)
+    return _render_thread(thread, requested_page(), ReplyForm())
+
+
+@bp.post("/threads/<int:thread_id>/reply")
+@login_required
+@rerender_on_csrf_failure
+def reply(thread_id: int):
+    """Add a reply to a thread."""
+    thread = _load_thread(thread_id)
+    if not can_reply(current_user, thread):
+        abort(403)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        existing = services.find_submission(current_user, form.submission_id.data)
+        if existing is not None:
+            return _redirect_to_existing(existing)
+        post = services.post_reply(
+            current_user, thread, form.body.data, client_token=form.submission_id.data
+        )
+        if not _commit_submission():
+            return _redirect_to_submission(form.submission_id.data)
+        flash(_("Your reply is posted."), "success")
+        return redirect(post_url(post, thread), 303)
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    last_page = max(1, math.ceil(thread.post_count / per_page))
+    return _render_thread(thread, last_page, form, status=422)
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+@rerender_on_csrf_failure
+def edit_post(post_id: int):
+    """Edit one's own post; an edit on top of a newer version is shown as a conflict."""
+    post = db.session.scalar(
+        select(Post).options(joinedload(Post.thread)).where(Post.id == post_id)
+    )
+    if post is None:
+        abort(404)
+    if not can_edit_post(current_user, post):
+        abort(403)
+    form = EditPostForm(data={"body": post.body, "base_version": post.version})
+    if form.validate_on_submit():
+        try:
+            services.edit_post(current_user, post, form.body.data, form.base_version.data)
+            db.session.commit()
+        except services.EditConflict:
+            db.session.rollback()
+            db.session.refresh(post)
+            form.base_version.data = post.version
+            form.base_version.raw_data = None
+            # The page itself explains the conflict next to both versions; no flash on top.
+            page = render_template("threads/edit_post.html", form=form, post=post, conflict=True)
+            return page, 409
+        flash(_("Your changes are saved."), "success")
+        return redirect(post_url(post), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("threads/edit_post.html", form=form, post=post, conflict=False), status
+
+
+def init_template_helpers(app) -> None:
+    app.jinja_env.globals.update(thread_url=thread_url, post_url=post_url)
+

@@ -22,12 +22,18 @@ KEYWORDS = {
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
+def _searched(dirpath: str) -> bool:
+    # Babel skips folders starting with "_" by default, which would miss templates/_macros.
+    name = Path(dirpath).name
+    return not name.startswith(".") and name != "__pycache__"
+
+
 def _extracted_messages() -> set[str]:
     messages: set[str] = set()
     method_map = [("forum071/**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.do"}}
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options, keywords=KEYWORDS
+        str(ROOT), method_map, options, keywords=KEYWORDS, directory_filter=_searched
     ):
         messages.add(message if isinstance(message, str) else message[0])
     return messages

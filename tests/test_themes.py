@@ -235,11 +235,6 @@ def test_without_a_language_header_the_site_is_dutch(client):
     assert "slimmer reizen, schonere logistiek" in theme_page
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the Dutch catalogue (forum071/translations/nl/LC_MESSAGES/messages.po) is not "
-    "filled in yet, so interface labels still show in English",
-)
 def test_without_a_language_header_interface_labels_are_dutch(client):
     browser_without_language(client)
     page = text_of(client.get("/"))

@@ -22,7 +22,11 @@ def show(username: str):
         select(func.count()).select_from(Thread).where(Thread.author_id == user.id)
     ) or 0
     page = paginate(
-        latest_threads().where(Thread.author_id == user.id),
+        latest_threads()
+        .where(Thread.author_id == user.id)
+        # Newest first, along the (author_id, created_at) index.
+        .order_by(None)
+        .order_by(Thread.created_at.desc(), Thread.id.desc()),
         total,
         current_app.config["THREADS_PER_PAGE"],
     )

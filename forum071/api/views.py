@@ -152,7 +152,7 @@ def threads():
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id: int):
     """One thread with a page of its posts (?page=, 50 posts a page)."""
-    found = db.session.scalar(thread_with_context(thread_id))
+    found = db.session.execute(thread_with_context(thread_id)).unique().scalar_one_or_none()
     if found is None:
         abort(404)
     number = requested_page()

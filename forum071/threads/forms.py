@@ -108,6 +108,10 @@ class NewThreadForm(SubmissionForm):
                 _l("There is no project “%(slug)s”.", slug="”, “".join(unknown))
             )
 
+    def pitch_fields(self) -> dict:
+        """The pitch's stage and ask for start_thread (none yet: the pitch form adds them)."""
+        return {}
+
     def set_choices(self, themes, projects) -> None:
         self.theme.choices = [SelectChoice("", _l("Choose a theme"))] + [
             SelectChoice(theme.slug, localized(theme, "name")) for theme in themes

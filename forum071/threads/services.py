@@ -8,10 +8,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import Post, Project, Theme, Thread, ThreadKind, User, slugify, utcnow
+from ..models import (
+    NotificationKind,
+    PitchStage,
+    Post,
+    PostRevision,
+    Project,
+    Sector,
+    Theme,
+    Thread,
+    ThreadKind,
+    User,
+    slugify,
+    utcnow,
+)
+from ..notifications import services as follows
 from ..rendering import render_markdown
 
 
@@ -54,7 +69,28 @@ def _add_post(author: User, thread: Thread, body: str, client_token: str | None)
         client_token=client_token,
     )
     db.session.add(post)
+    _record_sector(author, thread)
+    db.session.flush()
     return post
+
+
+SECTOR_COLUMNS = {
+    Sector.ENTREPRENEURS: "has_entrepreneurs",
+    Sector.EDUCATION: "has_education",
+    Sector.GOVERNMENT: "has_government",
+}
+
+
+def _record_sector(author: User, thread: Thread) -> None:
+    """Mark that the author's part of the region (entrepreneurs, education, government) posted."""
+    sector = author.sector
+    if sector is None:
+        return
+    column = SECTOR_COLUMNS[sector]
+    if not getattr(thread, column):
+        db.session.execute(update(Thread).where(Thread.id == thread.id).values({column: True}))
+        # Keep the loaded object in step without another SELECT.
+        set_committed_value(thread, column, True)
 
 
 def start_thread(
@@ -65,11 +101,24 @@ def start_thread(
     title: str,
     body: str,
     client_token: str | None = None,
+    *,
+    stage: PitchStage | str | None = None,
+    ask: str = "",
+    ask_categories: Sequence[str] = (),
 ) -> Thread:
-    """Open a thread with its first post under a theme and zero or more projects."""
+    """Open a thread with its first post under a theme and zero or more projects.
+
+    The author follows it, and the followers of its theme and projects hear of it. A pitch
+    starts at the stage given (an idea unless said otherwise) with what it asks for.
+    """
     now = utcnow()
+    kind = ThreadKind(kind)
+    is_pitch = kind == ThreadKind.PITCH
     thread = Thread(
-        kind=ThreadKind(kind),
+        kind=kind,
+        stage=PitchStage(stage or PitchStage.IDEA) if is_pitch else None,
+        ask=ask.strip() if is_pitch else "",
+        ask_categories=list(ask_categories) if is_pitch else [],
         title=title.strip(),
         slug=slugify(title),
         theme_id=theme.id,
@@ -82,7 +131,9 @@ def start_thread(
     )
     db.session.add(thread)
     db.session.flush()
-    _add_post(author, thread, body, client_token)
+    opening_post = _add_post(author, thread, body, client_token)
+    follows.follow_thread(author, thread, automatic=True)
+    follows.notify_new_thread(author, thread, opening_post)
     db.session.execute(
         update(Theme).where(Theme.id == theme.id).values(thread_count=Theme.thread_count + 1)
     )
@@ -98,14 +149,43 @@ def start_thread(
 def post_reply(
     author: User, thread: Thread, body: str, client_token: str | None = None
 ) -> Post:
-    """Add a reply at the end of the thread."""
-    return _add_post(author, thread, body, client_token)
+    """Add a reply at the end of the thread; the author follows it, its followers hear of it."""
+    post = _add_post(author, thread, body, client_token)
+    follows.follow_thread(author, thread, automatic=True)
+    follows.notify_thread_followers(NotificationKind.REPLY, author, thread, post)
+    return post
 
 
-def edit_post(editor: User, post: Post, body: str, base_version: int | None = None) -> Post:
-    """Replace a post's text; refuse when it changed since the editor loaded it."""
+def edit_post(
+    editor: User, post: Post, body: str, base_version: int | None = None, reason: str = ""
+) -> Post:
+    """Replace a post's text, keeping the earlier version; refuse when it changed meanwhile."""
     if base_version is not None and base_version != post.version:
         raise EditConflict(post)
+    if body == post.body:
+        return post
+    if post.edit_count == 0:
+        # The first edit also keeps the text as first posted, as revision 1.
+        db.session.add(
+            PostRevision(
+                post_id=post.id,
+                number=1,
+                body=post.body,
+                editor_id=post.author_id,
+                created_at=post.created_at,
+            )
+        )
+    post.edit_count += 1
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            number=post.edit_count + 1,
+            body=body,
+            editor_id=editor.id,
+            created_at=utcnow(),
+            reason=reason,
+        )
+    )
     post.body = body
     post.body_html = str(render_markdown(body))
     post.edited_at = utcnow()

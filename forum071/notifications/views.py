@@ -1,0 +1,7 @@
+"""Notifications, following and supporting."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__)

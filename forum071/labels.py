@@ -79,6 +79,28 @@ SECTOR_LABELS = {
     Sector.GOVERNMENT: _l("Government"),
 }
 
+# What the thread page says plainly when one of the three O's has not taken part.
+SECTOR_MISSING = {
+    Sector.ENTREPRENEURS: _l("No entrepreneur has replied yet."),
+    Sector.EDUCATION: _l("No student or school has replied yet."),
+    Sector.GOVERNMENT: _l("No official has replied yet."),
+}
+
+# The way forward of a pitch, as its progress indicator shows it; stopping leaves the path.
+PITCH_PATH = (PitchStage.IDEA, PitchStage.IN_DEVELOPMENT, PitchStage.PILOT, PitchStage.REALISED)
+
+
+def pitch_progress(stage: str | None) -> list[tuple[PitchStage, str]]:
+    """Each step of a pitch's path with its state: "done", "current", "next" or "left"."""
+    current = PitchStage(stage or PitchStage.IDEA)
+    if current == PitchStage.STOPPED:
+        return [(step, "left") for step in PITCH_PATH] + [(current, "current")]
+    position = PITCH_PATH.index(current)
+    return [
+        (step, "done" if index < position else "current" if index == position else "next")
+        for index, step in enumerate(PITCH_PATH)
+    ]
+
 NOTIFICATION_LABELS = {
     NotificationKind.REPLY: _l("%(actor)s replied in %(thread)s"),
     NotificationKind.NEW_THREAD: _l("%(actor)s started %(thread)s"),
@@ -107,5 +129,7 @@ def init_app(app: Flask) -> None:
         ASK_CATEGORY_LABELS=ASK_CATEGORY_LABELS,
         OUTCOME_LABELS=OUTCOME_LABELS,
         SECTOR_LABELS=SECTOR_LABELS,
+        SECTOR_MISSING=SECTOR_MISSING,
+        pitch_progress=pitch_progress,
         localized=localized,
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
@@ -577,4 +579,61 @@ def posts_in_thread(thread_id: int, page_number: int, per_page: int) -> Select[t
         .options(joinedload(Post.author))
         .where(Post.thread_id == thread_id, Post.number.between(first, first + per_page - 1))
         .order_by(Post.number)
+    )
+
+
+# List filters: the same conditions narrow a list's select() and its COUNT.
+
+
+def thread_filter_conditions(
+    *,
+    kind: str | None = None,
+    answered: bool | None = None,
+    stage: str | None = None,
+    no_official: bool = False,
+) -> list[ColumnElement[bool]]:
+    """WHERE conditions for the list filters; answered and stage imply their kind."""
+    conditions: list[ColumnElement[bool]] = []
+    if kind:
+        conditions.append(Thread.kind == kind)
+    if answered is not None:
+        conditions.append(Thread.kind == ThreadKind.QUESTION.value)
+        accepted = Thread.accepted_post_id
+        conditions.append(accepted.is_not(None) if answered else accepted.is_(None))
+    if stage:
+        conditions.append(Thread.kind == ThreadKind.PITCH.value)
+        conditions.append(Thread.stage == stage)
+    if no_official:
+        conditions.append(Thread.has_government.is_(False))
+    return conditions
+
+
+def in_project(project_id: int) -> ColumnElement[bool]:
+    """Threads linked to a project, as a condition (usable in a list and in its COUNT)."""
+    return Thread.id.in_(
+        select(thread_projects.c.thread_id).where(thread_projects.c.project_id == project_id)
+    )
+
+
+def count_threads(*conditions: ColumnElement[bool]) -> Select[tuple[int]]:
+    """How many threads meet the conditions: for filtered lists, where no counter fits."""
+    return select(func.count()).select_from(Thread).where(*conditions)
+
+
+def open_questions(*conditions: ColumnElement[bool], limit: int = 5) -> Select[tuple[Thread]]:
+    """Unanswered questions that are still open, most recently active first, with the asker.
+
+    ``conditions`` narrow them down, e.g. to a theme or to a project (in_project).
+    """
+    return (
+        select(Thread)
+        .options(joinedload(Thread.author))
+        .where(
+            Thread.kind == ThreadKind.QUESTION.value,
+            Thread.accepted_post_id.is_(None),
+            Thread.closed_at.is_(None),
+            *conditions,
+        )
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(limit)
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -34,7 +34,9 @@ class EditConflict(Exception):
     """The post changed since the editor opened it."""
 
     def __init__(self, post: Post) -> None:
-        super().__init__(f"post {post.id} changed")
+        # The identity, not post.id: after a failed flush the post is expired, and loading
+        # it again before the rollback would raise instead.
+        super().__init__(f"post {inspect(post).identity} changed")
         self.post = post
 
 
@@ -47,7 +49,13 @@ def find_submission(author: User, client_token: str | None) -> Post | None:
     )
 
 
-def _add_post(author: User, thread: Thread, body: str, client_token: str | None) -> Post:
+def _add_post(
+    author: User,
+    thread: Thread,
+    body: str,
+    client_token: str | None,
+    mentions: follows.MentionLookup | None = None,
+) -> Post:
     now = utcnow()
     # One UPDATE both reserves the post's number and bumps the thread, so two replies at
     # the same moment get different numbers instead of colliding.
@@ -64,7 +72,7 @@ def _add_post(author: User, thread: Thread, body: str, client_token: str | None)
         number=number,
         author_id=author.id,
         body=body,
-        body_html=str(render_markdown(body)),
+        body_html=str(render_markdown(body, mentionable=mentions)),
         created_at=now,
         client_token=client_token,
     )
@@ -131,9 +139,11 @@ def start_thread(
     )
     db.session.add(thread)
     db.session.flush()
-    opening_post = _add_post(author, thread, body, client_token)
+    mentions = follows.MentionLookup()
+    opening_post = _add_post(author, thread, body, client_token, mentions)
     follows.follow_thread(author, thread, automatic=True)
-    follows.notify_new_thread(author, thread, opening_post)
+    mentioned = follows.notify_mentions(author, thread, opening_post, mentions)
+    follows.notify_new_thread(author, thread, opening_post, exclude=mentioned)
     db.session.execute(
         update(Theme).where(Theme.id == theme.id).values(thread_count=Theme.thread_count + 1)
     )
@@ -149,10 +159,17 @@ def start_thread(
 def post_reply(
     author: User, thread: Thread, body: str, client_token: str | None = None
 ) -> Post:
-    """Add a reply at the end of the thread; the author follows it, its followers hear of it."""
-    post = _add_post(author, thread, body, client_token)
+    """Add a reply at the end of the thread; the author follows it, its followers hear of it.
+
+    Members the reply @mentions get a mention notification instead of the reply one.
+    """
+    mentions = follows.MentionLookup()
+    post = _add_post(author, thread, body, client_token, mentions)
     follows.follow_thread(author, thread, automatic=True)
-    follows.notify_thread_followers(NotificationKind.REPLY, author, thread, post)
+    mentioned = follows.notify_mentions(author, thread, post, mentions)
+    follows.notify_thread_followers(
+        NotificationKind.REPLY, author, thread, post, exclude=mentioned
+    )
     return post
 
 
@@ -187,10 +204,13 @@ def edit_post(
         )
     )
     post.body = body
-    post.body_html = str(render_markdown(body))
+    mentions = follows.MentionLookup()
+    post.body_html = str(render_markdown(body, mentionable=mentions))
     post.edited_at = utcnow()
     try:
         db.session.flush()
     except StaleDataError as error:
         raise EditConflict(post) from error
+    # Only members mentioned for the first time in this post hear of it.
+    follows.notify_new_mentions(editor, post, mentions)
     return post

@@ -18,6 +18,7 @@ from ..forms import rerender_on_csrf_failure
 from ..labels import KIND_DESCRIPTIONS
 from ..models import (
     Post,
+    PostRevision,
     Support,
     Thread,
     pitch_updates_of,
@@ -29,6 +30,7 @@ from ..models import (
 from ..notifications.services import following_thread_column
 from ..pagination import Page, requested_page, with_query
 from ..permissions import can_edit_post, can_reply
+from . import history as post_history
 from . import services
 from .forms import EditPostForm, NewThreadForm, ReplyForm
 
@@ -254,6 +256,26 @@ def edit_post(post_id: int):
         return redirect(post_url(post), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("threads/edit_post.html", form=form, post=post, conflict=False), status
+
+
+@bp.get("/posts/<int:post_id>/history")
+def history(post_id: int):
+    """Show every version of a post, newest first, with what changed from the one before."""
+    post = db.session.scalar(
+        select(Post)
+        .options(joinedload(Post.thread), joinedload(Post.author))
+        .where(Post.id == post_id)
+    )
+    if post is None:
+        abort(404)
+    revisions = db.session.scalars(
+        select(PostRevision)
+        .options(joinedload(PostRevision.editor))
+        .where(PostRevision.post_id == post.id)
+    ).all()
+    return render_template(
+        "threads/history.html", post=post, versions=post_history.versions_newest_first(revisions)
+    )
 
 
 def init_template_helpers(app) -> None:

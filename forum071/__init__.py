@@ -64,14 +64,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .health import bp as health_bp
     from .main.views import bp as main_bp
+    from .notifications.views import bp as notifications_bp
+    from .pitches.views import bp as pitches_bp
     from .projects.views import bp as projects_bp
+    from .questions.views import bp as questions_bp
     from .themes.views import bp as themes_bp
     from .threads.views import bp as threads_bp
     from .threads.views import init_template_helpers as init_thread_helpers
     from .users.views import bp as users_bp
 
     for blueprint in (
-        main_bp, auth_bp, themes_bp, projects_bp, threads_bp, users_bp, api_bp, health_bp
+        main_bp,
+        auth_bp,
+        themes_bp,
+        projects_bp,
+        threads_bp,
+        questions_bp,
+        pitches_bp,
+        notifications_bp,
+        users_bp,
+        api_bp,
+        health_bp,
     ):
         app.register_blueprint(blueprint)
     init_thread_helpers(app)

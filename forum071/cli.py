@@ -13,7 +13,8 @@ from sqlalchemy import select
 from . import seed_data
 from .auth.services import create_user
 from .extensions import db
-from .models import Post, Project, Role, Theme, Thread, User
+from .models import PitchUpdate, Post, Project, Role, Theme, Thread, User
+from .notifications.services import MentionLookup
 from .rendering import render_markdown
 from .threads import services as thread_services
 
@@ -74,6 +75,9 @@ def seed_demo_content() -> tuple[int, int]:
             [projects[slug] for slug in data["projects"]],
             data["title"],
             data["body"],
+            stage=data.get("stage"),
+            ask=data.get("ask", ""),
+            ask_categories=data.get("ask_categories", ()),
         )
         for reply in data["replies"]:
             thread_services.post_reply(users[reply["author"]], thread, reply["body"])
@@ -139,13 +143,20 @@ def create_user_command(
 @click.command("rerender")
 @with_appcontext
 def rerender_command() -> None:
-    """Render every post's Markdown again, e.g. after the sanitiser's allow-list changed."""
+    """Render every post's Markdown again, e.g. after the sanitiser's allow-list changed.
+
+    Pitch updates are rendered again too. Mentions stay links; nobody is notified again.
+    """
     count = 0
-    for post in db.session.scalars(select(Post).execution_options(yield_per=500)):
-        post.body_html = str(render_markdown(post.body))
+    for post in db.session.scalars(select(Post)):
+        post.body_html = str(render_markdown(post.body, mentionable=MentionLookup()))
         count += 1
+    updates = 0
+    for update in db.session.scalars(select(PitchUpdate)):
+        update.body_html = str(render_markdown(update.body, mentionable=MentionLookup()))
+        updates += 1
     db.session.commit()
-    click.echo(f"Re-rendered {count} posts.")
+    click.echo(f"Re-rendered {count} posts and {updates} pitch updates.")
 
 
 def init_app(app: Flask) -> None:

@@ -8,7 +8,16 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from .models import ProjectPhase, Role, ThreadKind
+from .models import (
+    AskCategory,
+    NotificationKind,
+    Outcome,
+    PitchStage,
+    ProjectPhase,
+    Role,
+    Sector,
+    ThreadKind,
+)
 
 ROLE_LABELS = {
     Role.ENTREPRENEUR: _l("Entrepreneur"),
@@ -38,6 +47,69 @@ PHASE_LABELS = {
 }
 
 
+STAGE_LABELS = {
+    PitchStage.IDEA: _l("Idea"),
+    PitchStage.IN_DEVELOPMENT: _l("In development"),
+    PitchStage.PILOT: _l("Pilot"),
+    PitchStage.REALISED: _l("Realised"),
+    PitchStage.STOPPED: _l("Stopped"),
+}
+
+ASK_CATEGORY_LABELS = {
+    AskCategory.LAUNCHING_CUSTOMER: _l("A launching customer"),
+    AskCategory.STUDENT_TEAM: _l("A student team"),
+    AskCategory.LOCATION: _l("A location"),
+    AskCategory.FUNDING: _l("Funding"),
+    AskCategory.MUNICIPAL_CONTACT: _l("A contact at a municipality"),
+    AskCategory.EXPERTISE: _l("Knowledge or expertise"),
+}
+
+OUTCOME_LABELS = {
+    Outcome.ANSWERED: _l("Answered"),
+    Outcome.NO_LONGER_RELEVANT: _l("No longer relevant"),
+    Outcome.DUPLICATE: _l("Duplicate of another thread"),
+    Outcome.SUMMARISED: _l("Concluded with a summary"),
+    # A pitch closes with its final stage.
+    **{stage: label for stage, label in STAGE_LABELS.items()},
+}
+
+SECTOR_LABELS = {
+    Sector.ENTREPRENEURS: _l("Entrepreneurs"),
+    Sector.EDUCATION: _l("Education"),
+    Sector.GOVERNMENT: _l("Government"),
+}
+
+# What the thread page says plainly when one of the three O's has not taken part.
+SECTOR_MISSING = {
+    Sector.ENTREPRENEURS: _l("No entrepreneur has replied yet."),
+    Sector.EDUCATION: _l("No student or school has replied yet."),
+    Sector.GOVERNMENT: _l("No official has replied yet."),
+}
+
+# The way forward of a pitch, as its progress indicator shows it; stopping leaves the path.
+PITCH_PATH = (PitchStage.IDEA, PitchStage.IN_DEVELOPMENT, PitchStage.PILOT, PitchStage.REALISED)
+
+
+def pitch_progress(stage: str | None) -> list[tuple[PitchStage, str]]:
+    """Each step of a pitch's path with its state: "done", "current", "next" or "left"."""
+    current = PitchStage(stage or PitchStage.IDEA)
+    if current == PitchStage.STOPPED:
+        return [(step, "left") for step in PITCH_PATH] + [(current, "current")]
+    position = PITCH_PATH.index(current)
+    return [
+        (step, "done" if index < position else "current" if index == position else "next")
+        for index, step in enumerate(PITCH_PATH)
+    ]
+
+NOTIFICATION_LABELS = {
+    NotificationKind.REPLY: _l("%(actor)s replied in %(thread)s"),
+    NotificationKind.NEW_THREAD: _l("%(actor)s started %(thread)s"),
+    NotificationKind.ACCEPTED: _l("%(actor)s accepted your answer in %(thread)s"),
+    NotificationKind.PITCH_UPDATE: _l("%(actor)s posted a progress update on %(thread)s"),
+    NotificationKind.MENTION: _l("%(actor)s mentioned you in %(thread)s"),
+}
+
+
 def localized(item: Any, field: str) -> str:
     """The English variant of a seeded text for English readers when it exists, else Dutch."""
     locale = get_locale()
@@ -53,5 +125,11 @@ def init_app(app: Flask) -> None:
         ROLE_LABELS=ROLE_LABELS,
         KIND_LABELS=KIND_LABELS,
         PHASE_LABELS=PHASE_LABELS,
+        STAGE_LABELS=STAGE_LABELS,
+        ASK_CATEGORY_LABELS=ASK_CATEGORY_LABELS,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        SECTOR_LABELS=SECTOR_LABELS,
+        SECTOR_MISSING=SECTOR_MISSING,
+        pitch_progress=pitch_progress,
         localized=localized,
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
@@ -89,6 +91,62 @@ class ThreadKind(StrEnum):
     QUESTION = "question"
 
 
+class PitchStage(StrEnum):
+    IDEA = "idea"
+    IN_DEVELOPMENT = "in_development"
+    PILOT = "pilot"
+    REALISED = "realised"
+    STOPPED = "stopped"
+
+
+class AskCategory(StrEnum):
+    LAUNCHING_CUSTOMER = "launching_customer"
+    STUDENT_TEAM = "student_team"
+    LOCATION = "location"
+    FUNDING = "funding"
+    MUNICIPAL_CONTACT = "municipal_contact"
+    EXPERTISE = "expertise"
+
+
+class Outcome(StrEnum):
+    """How a thread was closed. A pitch closes with its final stage (a PitchStage value)."""
+
+    ANSWERED = "answered"
+    NO_LONGER_RELEVANT = "no_longer_relevant"
+    DUPLICATE = "duplicate"
+    SUMMARISED = "summarised"
+
+
+# Which outcomes fit which kind of thread.
+OUTCOMES_BY_KIND = {
+    "question": (Outcome.ANSWERED, Outcome.NO_LONGER_RELEVANT, Outcome.DUPLICATE),
+    "pitch": tuple(PitchStage),
+    "discussion": (Outcome.SUMMARISED,),
+}
+
+
+class NotificationKind(StrEnum):
+    REPLY = "reply"
+    NEW_THREAD = "new_thread"
+    ACCEPTED = "accepted"
+    PITCH_UPDATE = "pitch_update"
+    MENTION = "mention"
+
+
+# The three O's of the partnership: which part of the region each role speaks for.
+class Sector(StrEnum):
+    ENTREPRENEURS = "entrepreneurs"
+    EDUCATION = "education"
+    GOVERNMENT = "government"
+
+
+SECTOR_OF_ROLE = {
+    "entrepreneur": Sector.ENTREPRENEURS,
+    "student": Sector.EDUCATION,
+    "official": Sector.GOVERNMENT,
+}
+
+
 class ProjectPhase(StrEnum):
     AANJAAGFASE = "aanjaagfase"
     LOPEND = "lopend"
@@ -110,6 +168,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.ENTREPRENEUR)
     organisation: Mapped[str] = mapped_column(String(120), default="")
+    # Plain text, shown escaped with its line breaks; never Markdown or HTML.
+    bio: Mapped[str] = mapped_column(Text, default="")
     official_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     # Flask-Login stores this token, not the id, in the session and remember cookie, so
     # rotating it (logout, password change) makes every copied cookie worthless.
@@ -123,6 +183,13 @@ class User(UserMixin, db.Model):
 
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
+
+    # Filled in by the login loader in the same query as the user (see auth._load_user).
+    unread_notifications: int = 0
+
+    @property
+    def sector(self) -> Sector | None:
+        return SECTOR_OF_ROLE.get(self.role)
 
     @property
     def is_official(self) -> bool:
@@ -210,6 +277,10 @@ class Thread(db.Model):
         Index("ix_threads_last_post_at", "last_post_at", "id"),
         Index("ix_threads_theme_id_last_post_at", "theme_id", "last_post_at", "id"),
         Index("ix_threads_author_id_created_at", "author_id", "created_at"),
+        Index("ix_threads_kind_last_post_at", "kind", "last_post_at", "id"),
+        CheckConstraint(
+            "stage IS NULL OR " + _check_in("stage", PitchStage), name="stage"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -224,16 +295,62 @@ class Thread(db.Model):
     # Includes the opening post; bumped atomically by services.
     post_count: Mapped[int] = mapped_column(Integer, default=0)
 
+    # Questions: the accepted answer (None while unanswered).
+    accepted_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
+    )
+    # Pitches: where the initiative stands and what input the pitcher asks for now.
+    stage: Mapped[str | None] = mapped_column(String(20))
+    ask: Mapped[str] = mapped_column(Text, default="")
+    ask_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Closing with an outcome; a closed thread takes no replies until it is reopened.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"))
+    # Which of the three O's have posted, kept up to date with each post.
+    has_entrepreneurs: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_education: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_government: Mapped[bool] = mapped_column(Boolean, default=False)
+
     theme: Mapped[Theme] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     last_poster: Mapped[User | None] = relationship(foreign_keys=[last_poster_id])
     projects: Mapped[list[Project]] = relationship(
         secondary=thread_projects, order_by="Project.position"
     )
+    accepted_post: Mapped[Post | None] = relationship(foreign_keys=[accepted_post_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    duplicate_of: Mapped[Thread | None] = relationship(remote_side=[id])
 
     @property
     def reply_count(self) -> int:
         return max(self.post_count - 1, 0)
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == ThreadKind.QUESTION
+
+    @property
+    def is_pitch(self) -> bool:
+        return self.kind == ThreadKind.PITCH
+
+    @property
+    def answered(self) -> bool:
+        return self.accepted_post_id is not None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def mix(self) -> dict[str, bool]:
+        return {
+            Sector.ENTREPRENEURS.value: self.has_entrepreneurs,
+            Sector.EDUCATION.value: self.has_education,
+            Sector.GOVERNMENT.value: self.has_government,
+        }
 
     def __repr__(self) -> str:
         return f"<Thread {self.id} {self.kind}>"
@@ -260,8 +377,11 @@ class Post(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer)
     client_token: Mapped[str | None] = mapped_column(String(64))
+    # Kept in the same transaction as each support, so pages never count rows.
+    support_count: Mapped[int] = mapped_column(Integer, default=0)
+    edit_count: Mapped[int] = mapped_column(Integer, default=0)
 
-    thread: Mapped[Thread] = relationship()
+    thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
     author: Mapped[User] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
@@ -272,6 +392,131 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} #{self.number} in {self.thread_id}>"
+
+
+class PostRevision(db.Model):
+    """An earlier version of a post, kept when the post is edited."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (UniqueConstraint("post_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    # 1 is the text as first posted, 2 the text after the first edit, and so on.
+    number: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    # Who wrote this version and when (the author at first, later the editor).
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+
+    editor: Mapped[User] = relationship()
+
+
+class Support(db.Model):
+    """A member supports (likes) a post; once per member, enforced by the primary key."""
+
+    __tablename__ = "supports"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PitchUpdate(db.Model):
+    """A dated progress entry on a pitch: what changed, the stage, and the new ask."""
+
+    __tablename__ = "pitch_updates"
+    __table_args__ = (
+        Index("ix_pitch_updates_thread_id_created_at", "thread_id", "created_at"),
+        CheckConstraint(_check_in("stage", PitchStage), name="stage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(20))
+    ask: Mapped[str] = mapped_column(Text, default="")
+    ask_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    author: Mapped[User] = relationship()
+
+
+class ThreadFollow(db.Model):
+    """A member follows a thread. ``active`` False means they chose to stop: replying again
+    does not make them follow it once more."""
+
+    __tablename__ = "thread_follows"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    thread_id: Mapped[int] = mapped_column(
+        ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ThemeFollow(db.Model):
+    __tablename__ = "theme_follows"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProjectFollow(db.Model):
+    __tablename__ = "project_follows"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(db.Model):
+    """Something a member should hear about, made in the transaction of its cause."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(_check_in("kind", NotificationKind), name="kind"),
+        # The notifications page (newest first) and the unread count in the header.
+        Index("ix_notifications_user_id_id", "user_id", "id"),
+        Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    thread: Mapped[Thread | None] = relationship()
+    post: Mapped[Post | None] = relationship()
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None
 
 
 # Reusable queries: each returns a select() for the view to paginate or fetch.
@@ -306,9 +551,19 @@ def thread_with_context(thread_id: int) -> Select[tuple[Thread]]:
     return (
         select(Thread)
         .options(
-            joinedload(Thread.theme), joinedload(Thread.author), selectinload(Thread.projects)
+            joinedload(Thread.theme), joinedload(Thread.author), joinedload(Thread.projects)
         )
         .where(Thread.id == thread_id)
+    )
+
+
+def pitch_updates_of(thread_id: int) -> Select[tuple[PitchUpdate]]:
+    """A pitch's progress updates, newest first, with their authors."""
+    return (
+        select(PitchUpdate)
+        .options(joinedload(PitchUpdate.author))
+        .where(PitchUpdate.thread_id == thread_id)
+        .order_by(PitchUpdate.created_at.desc(), PitchUpdate.id.desc())
     )
 
 
@@ -324,4 +579,61 @@ def posts_in_thread(thread_id: int, page_number: int, per_page: int) -> Select[t
         .options(joinedload(Post.author))
         .where(Post.thread_id == thread_id, Post.number.between(first, first + per_page - 1))
         .order_by(Post.number)
+    )
+
+
+# List filters: the same conditions narrow a list's select() and its COUNT.
+
+
+def thread_filter_conditions(
+    *,
+    kind: str | None = None,
+    answered: bool | None = None,
+    stage: str | None = None,
+    no_official: bool = False,
+) -> list[ColumnElement[bool]]:
+    """WHERE conditions for the list filters; answered and stage imply their kind."""
+    conditions: list[ColumnElement[bool]] = []
+    if kind:
+        conditions.append(Thread.kind == kind)
+    if answered is not None:
+        conditions.append(Thread.kind == ThreadKind.QUESTION.value)
+        accepted = Thread.accepted_post_id
+        conditions.append(accepted.is_not(None) if answered else accepted.is_(None))
+    if stage:
+        conditions.append(Thread.kind == ThreadKind.PITCH.value)
+        conditions.append(Thread.stage == stage)
+    if no_official:
+        conditions.append(Thread.has_government.is_(False))
+    return conditions
+
+
+def in_project(project_id: int) -> ColumnElement[bool]:
+    """Threads linked to a project, as a condition (usable in a list and in its COUNT)."""
+    return Thread.id.in_(
+        select(thread_projects.c.thread_id).where(thread_projects.c.project_id == project_id)
+    )
+
+
+def count_threads(*conditions: ColumnElement[bool]) -> Select[tuple[int]]:
+    """How many threads meet the conditions: for filtered lists, where no counter fits."""
+    return select(func.count()).select_from(Thread).where(*conditions)
+
+
+def open_questions(*conditions: ColumnElement[bool], limit: int = 5) -> Select[tuple[Thread]]:
+    """Unanswered questions that are still open, most recently active first, with the asker.
+
+    ``conditions`` narrow them down, e.g. to a theme or to a project (in_project).
+    """
+    return (
+        select(Thread)
+        .options(joinedload(Thread.author))
+        .where(
+            Thread.kind == ThreadKind.QUESTION.value,
+            Thread.accepted_post_id.is_(None),
+            Thread.closed_at.is_(None),
+            *conditions,
+        )
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(limit)
     )

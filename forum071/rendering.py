@@ -1,8 +1,9 @@
 """The only place where user text becomes HTML.
 
-Pipeline: markdown-it-py (raw HTML escaped, images turned into links) -> bleach allow-list
--> link policy (allowed schemes only, rel="nofollow ugc noopener"). No other module may import
-bleach or build ``Markup``; templates receive HTML only through the two functions below.
+Pipeline: markdown-it-py (raw HTML escaped, images turned into links, @mentions of existing
+members turned into profile links) -> bleach allow-list -> link policy (allowed schemes only,
+rel="nofollow ugc noopener"). No other module may import bleach or build ``Markup``; templates
+receive HTML only through the two functions below.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import importlib
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote
@@ -41,6 +42,19 @@ ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"]}
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
 _LIVE_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)\[")  # "[" after an even number of "\"
 _BLOCK_TAGS = ALLOWED_TAGS - {"a", "strong", "em", "del", "s", "code"}
+
+# "@name" in text (not in code, not in link text) names a member: usernames are [a-z0-9_]{3,30},
+# written in any case. Not after a word character or one of @.+-/ (so "ann@example.org" and
+# "example.org/@ann" are no mentions), and not followed by more name-like text.
+MENTION = re.compile(r"(?<![\w@.+\-/])@([A-Za-z0-9_]{3,30})(?![\w@]|[.\-][A-Za-z0-9_])")
+_MENTION_BLOCKER = re.compile(r"[\w@.+\-/]")
+MENTION_URL = "/users/{}"
+# Only this many different names in one text are looked up (and linked), and only this many
+# mentions are linked in all; the rest stay text, so mentions cannot blow up the HTML.
+MAX_MENTIONS = 30
+MAX_MENTION_LINKS = 100
+# Given the lower-cased candidate names, answer those that belong to members (one query).
+Mentionable = Callable[[set[str]], set[str]]
 
 
 class RenderError(ValueError):
@@ -98,6 +112,79 @@ def _images_to_links(state: StateCore) -> None:
             children.append(Token("text", "", 0, content=text))
             children.append(Token("link_close", "a", -1))
         block.children = children
+
+
+def _mention_texts(state: StateCore) -> Iterator[tuple[Token, list[re.Match[str]]]]:
+    """Each text token outside links with its @name matches. Code is never a text token.
+
+    Runs before text_join, so an escaped character (``\\@ann``) is still its own token: the
+    "@" it escapes is no mention, and a name-like character it escapes blocks the next one.
+    """
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        depth = 0
+        previous: Token | None = None
+        for tok in block.children:
+            depth += {"link_open": 1, "link_close": -1}.get(tok.type, 0)
+            if tok.type == "text" and not depth and "@" in tok.content:
+                matches = list(MENTION.finditer(tok.content))
+                if (
+                    matches
+                    and matches[0].start() == 0
+                    and previous is not None
+                    and previous.type == "text_special"
+                    and _MENTION_BLOCKER.fullmatch(previous.content[-1:] or " ")
+                ):
+                    matches.pop(0)
+                if matches:
+                    yield tok, matches
+            previous = tok
+
+
+def _link_mentions(state: StateCore) -> None:
+    """Turn ``@name`` into a link to the member's profile when ``env["mentionable"]`` knows it.
+
+    The callback gets the candidate names (lower case) once and answers those that exist;
+    ``env["mentioned"]`` receives the names that were linked.
+    """
+    mentionable: Mentionable | None = state.env.get("mentionable")
+    if mentionable is None:
+        return
+    found = list(_mention_texts(state))
+    candidates = list(
+        dict.fromkeys(match.group(1).lower() for _tok, matches in found for match in matches)
+    )[:MAX_MENTIONS]
+    known = set(mentionable(set(candidates))) & set(candidates) if candidates else set()
+    state.env["mentioned"] = known
+    if not known:
+        return
+    replacements: dict[int, list[Token]] = {}
+    links = 0
+    for tok, matches in found:
+        pieces: list[Token] = []
+        position = 0
+        for match in matches:
+            name = match.group(1).lower()
+            if name not in known or links >= MAX_MENTION_LINKS:
+                continue
+            links += 1
+            if match.start() > position:
+                pieces.append(Token("text", "", 0, content=tok.content[position : match.start()]))
+            pieces.append(Token("link_open", "a", 1, attrs={"href": MENTION_URL.format(name)}))
+            pieces.append(Token("text", "", 0, content=match.group(0)))
+            pieces.append(Token("link_close", "a", -1))
+            position = match.end()
+        if pieces:
+            if position < len(tok.content):
+                pieces.append(Token("text", "", 0, content=tok.content[position:]))
+            replacements[id(tok)] = pieces
+    for block in state.tokens:
+        if block.type == "inline" and block.children:
+            children: list[Token] = []
+            for tok in block.children:
+                children.extend(replacements.get(id(tok), (tok,)))
+            block.children = children
 
 
 class _LinkPolicy(Filter):
@@ -158,6 +245,7 @@ def _new_markdown() -> MarkdownIt:
     # them take seconds); the core linkify rule finds the same links in linear time.
     md.inline.ruler.disable("linkify")
     md.core.ruler.after("linkify", "images_to_links", _images_to_links)
+    md.core.ruler.after("images_to_links", "mentions", _link_mentions)
     return md
 
 
@@ -190,12 +278,24 @@ def _neutralise_brackets(source: str) -> str:
     return _LIVE_BRACKET.sub(r"\1\\[", source)
 
 
-def render_markdown(source: str) -> Markup:
-    """Render user Markdown to sanitised HTML; raise RenderError if that cannot be done safely."""
+def render_markdown(source: str, mentionable: Mentionable | None = None) -> Markup:
+    """Render user Markdown to sanitised HTML; raise RenderError if that cannot be done safely.
+
+    With ``mentionable``, ``@name`` (outside code and links) becomes a link to ``/users/name``
+    for the names that callback answers as existing; the others stay plain text.
+    """
     if len(source) > MAX_BODY_LENGTH:
         raise RenderError(TOO_LONG)
+    source = _neutralise_brackets(source)
     try:
-        html_text = _pipeline.md.render(_neutralise_brackets(source))
+        if mentionable is None:
+            html_text = _pipeline.md.render(source)
+        else:
+            html_text = _pipeline.md.render(source, {"mentionable": mentionable})
+            if len(html_text) > MAX_HTML_LENGTH:
+                # A text that only fits without its profile links (form validation renders
+                # without them) is kept, with its mentions as plain text.
+                html_text = _pipeline.md.render(source)
         if len(html_text) > MAX_HTML_LENGTH:
             raise RenderError(TOO_MUCH_FORMATTING)
         cooked = _pipeline.cleaner.clean(html_text)

@@ -318,6 +318,8 @@ DEMO_THREADS: list[dict] = [
         "projects": ["masterclass-circulaire-economie"],
         "title": "Terugkommiddag: onze pitch voor een materialenbank voor sloophout",
         "author": "femke_bouwt",
+        "stage": "in_development", "ask_categories": ["location", "launching_customer"],
+        "ask": "Een overdekte opslagplek in de regio en een eerste bouwbedrijf dat hout afneemt.",
         "body": "Na de Masterclass zijn we met ons team verder gegaan met de casus die we daar "
         "uitwerkten. Tijdens de terugkommiddag pitchen we de stand van zaken:\n\n"
         "- sloophout van renovaties in Katwijk en Leiden **apart inzamelen**;\n"
@@ -395,6 +397,8 @@ DEMO_THREADS: list[dict] = [
         "kind": "pitch", "theme": "smart071", "projects": ["smart071", "retailvisie-leidse-regio"],
         "title": "Demo: klantkaartdata slimmer benutten voor een winkel in de regio",
         "author": "daan_informatica",
+        "stage": "pilot", "ask_categories": ["launching_customer"],
+        "ask": "Een tweede winkelier die zijn geanonimiseerde kassadata wil laten analyseren.",
         "body": "Voor ons innovatietraject (specialisatie Business Data Management) analyseren we "
         "jaren aan klantkaartgegevens van een regionale winkelketen. Eerste resultaten:\n\n"
         "- **piekmomenten** per filiaal en per weekdag;\n"
@@ -435,6 +439,8 @@ DEMO_THREADS: list[dict] = [
         "projects": ["technolab-open-innovatielab", "human-capital-actieplan"],
         "title": "Open Innovation Lab: our start-up would like to host school challenges",
         "author": "priya_labs",
+        "stage": "idea", "ask_categories": ["student_team", "expertise"],
+        "ask": "Two secondary schools and one more lab company to co-design the first challenge.",
         "body": "At the follow-up afternoon I pitched our plan to support the **Open Innovation "
         "Lab** on the Bio Science Park:\n\n"
         "- one lab challenge per term for secondary school pupils;\n"

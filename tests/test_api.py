@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
 from forum071 import seed_data
+from forum071.extensions import db
+from forum071.models import Post, Thread, User
+from forum071.questions import services as questions
 
 
 def iso_with_offset(value: str) -> bool:
@@ -200,3 +204,97 @@ def test_single_thread_pages_its_posts_by_50(client, make):
     assert len(first["posts"]) == 50
     second = client.get(f"/api/v1/threads/{thread_id}?page=2").get_json()
     assert [post["body_html"] for post in second["posts"]] == ["<p>Reactie 50 op dit idee.</p>\n"]
+
+
+# Questions, pitches, outcomes and the three-O mix ----------------------------------------------
+
+
+def _accept_and_close(app, thread_id: int, *, accept: bool, outcome: str | None,
+                      summary: str = "") -> None:
+    """Set-up through the services the pages use: accept the last reply, close the thread."""
+    with app.app_context():
+        thread = db.session.get(Thread, thread_id)
+        author = db.session.get(User, thread.author_id)
+        if accept:
+            post = db.session.scalar(
+                select(Post).where(Post.thread_id == thread_id, Post.number == thread.post_count)
+            )
+            questions.accept_answer(author, thread, post)
+        if outcome:
+            questions.close_thread(author, thread, outcome, summary)
+        db.session.commit()
+
+
+@pytest.fixture
+def states(app, make, threads):
+    """The threads fixture plus an answered question closed with a summary, and an official."""
+    official = make.user("wethouder", role="official")
+    answered = make.thread(make.user("vrager"), theme="retail", kind="question",
+                           title="Wie kent een pand?", replies=1, reply_author_id=official)
+    _accept_and_close(app, answered, accept=True, outcome="answered", summary="Gevonden <b>!</b>")
+    _accept_and_close(app, threads["circular"], accept=False, outcome="pilot")
+    return {**threads, "answered": answered}
+
+
+def test_threads_carry_stage_ask_answer_outcome_and_mix(client, states):
+    items = {item["id"]: item for item in client.get("/api/v1/threads").get_json()["items"]}
+    pitch = items[states["circular"]]
+    assert pitch["kind"] == "pitch"
+    assert pitch["stage"] == "pilot"
+    assert pitch["ask"] == "" and pitch["ask_categories"] == []
+    assert pitch["answered"] is False and pitch["accepted_post_id"] is None
+    assert pitch["closed"] is True and pitch["outcome"] == "pilot"
+    assert pitch["mix"] == {"entrepreneurs": False, "education": True, "government": False}
+
+    answered = items[states["answered"]]
+    assert answered["stage"] is None and answered["ask"] == ""
+    assert answered["answered"] is True
+    assert isinstance(answered["accepted_post_id"], int)
+    assert answered["closed"] is True and answered["outcome"] == "answered"
+    assert answered["summary"] == "Gevonden <b>!</b>"  # plain text, as typed
+    assert answered["mix"] == {"entrepreneurs": True, "education": False, "government": True}
+
+    unanswered = items[states["mobility"]]
+    assert unanswered["answered"] is False and unanswered["accepted_post_id"] is None
+    assert unanswered["closed"] is False
+    assert unanswered["outcome"] is None and unanswered["summary"] == ""
+    assert unanswered["duplicate_of"] is None
+
+    discussion = items[states["retail"]]
+    assert discussion["stage"] is None and discussion["answered"] is False
+    for item in items.values():
+        assert set(item["mix"]) == {"entrepreneurs", "education", "government"}
+        assert all(isinstance(value, bool) for value in item["mix"].values())
+
+
+def test_single_thread_has_the_same_fields_and_posts_have_supports(client, states):
+    listed = next(item for item in client.get("/api/v1/threads").get_json()["items"]
+                  if item["id"] == states["answered"])
+    single = client.get(f"/api/v1/threads/{states['answered']}").get_json()
+    assert {key: single[key] for key in listed} == listed
+    assert single["accepted_post_id"] == single["posts"][1]["id"]
+    assert [post["supports"] for post in single["posts"]] == [0, 0]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("answered=true", {"answered"}),
+    ("answered=false", {"mobility"}),
+    ("answered=false&kind=pitch", set()),
+    ("stage=pilot", {"circular"}),
+    ("stage=idea", set()),
+    ("no_official=true", {"circular", "mobility", "retail"}),
+    ("no_official=false", {"circular", "mobility", "retail", "answered"}),
+    ("no_official=true&theme=retail", {"retail"}),
+    ("answered=true&project=duurzame-mobiliteit", set()),
+    ("answered=&stage=&no_official=", {"circular", "mobility", "retail", "answered"}),
+])
+def test_threads_can_be_filtered_by_answered_stage_and_official(client, states, query, expected):
+    body = client.get(f"/api/v1/threads?{query}").get_json()
+    assert {item["id"] for item in body["items"]} == {states[name] for name in expected}
+    assert body["total"] == len(expected)
+
+
+@pytest.mark.parametrize("query", ["answered=yes", "answered=1", "stage=klaar", "stage=Pilot",
+                                   "no_official=1", "no_official=ja"])
+def test_invalid_answered_stage_or_official_filter_is_a_400_in_json(client, threads, query):
+    assert_json_error(client.get(f"/api/v1/threads?{query}"), 400)

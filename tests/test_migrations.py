@@ -54,3 +54,46 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(app) -> None:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_upgrading_a_database_with_content_keeps_every_row(empty_database_url: str) -> None:
+    """Table rebuilds (SQLite batch mode) must not cascade into the rows that refer to them."""
+    app = create_app(config_for_tests(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO users (id, username, email, password_hash, role, organisation, "
+                "official_verified, session_token, created_at) VALUES "
+                "(1, 'anna', 'anna@example.org', 'x', 'entrepreneur', '', false, 't1', "
+                "'2026-01-01 10:00:00+00:00'), "
+                "(2, 'bas', 'bas@example.org', 'x', 'official', '', true, 't2', "
+                "'2026-01-01 10:00:00+00:00')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO themes (id, slug, name, name_en, description, description_en, "
+                "position, thread_count) VALUES (1, 'retail', 'Retail', 'Retail', '', '', 0, 1)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO threads (id, kind, title, slug, theme_id, author_id, created_at, "
+                "last_post_at, last_poster_id, post_count) VALUES (1, 'pitch', 'Idee', 'idee', "
+                "1, 1, '2026-01-01 10:00:00+00:00', '2026-01-01 11:00:00+00:00', 2, 2)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO posts (id, thread_id, number, author_id, body, body_html, "
+                "created_at, version) VALUES "
+                "(1, 1, 1, 1, 'Plan', '<p>Plan</p>', '2026-01-01 10:00:00+00:00', 1), "
+                "(2, 1, 2, 2, 'Mooi', '<p>Mooi</p>', '2026-01-01 11:00:00+00:00', 1)"
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT COUNT(*) FROM posts").scalar() == 2
+            row = connection.exec_driver_sql(
+                "SELECT stage, has_entrepreneurs, has_education, has_government FROM threads"
+            ).one()
+        assert row[0] == "idea"
+        assert (bool(row[1]), bool(row[2]), bool(row[3])) == (True, False, True)
+        downgrade(revision="0001")
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT COUNT(*) FROM posts").scalar() == 2
+        db.engine.dispose()

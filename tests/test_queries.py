@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from forum071.extensions import db
+from forum071.models import Notification, Post, Thread, User
+from forum071.pitches.services import post_pitch_update
+from forum071.questions import services as question_services
+from forum071.threads.services import edit_post
 from tests.factories import PASSWORD
 
 QUERY_BUDGET = 6
@@ -161,3 +165,303 @@ def test_count_queries_fixture_sees_the_front_page(client, count_queries):
     with count_queries() as counter:
         assert client.get("/").status_code == 200
     assert 1 <= counter.count <= QUERY_BUDGET
+
+
+# Pitch updates, edit history, a profile's replies and accepted answers ------------------------
+
+
+@dataclass
+class Engagement:
+    """Data for the pages of pitches, edit histories and profiles, all owned by users[0]."""
+
+    world: World
+    pitch_id: int | None = None
+    post_id: int | None = None
+    _counter: Iterator[int] = field(default_factory=itertools.count)
+
+    @property
+    def app(self) -> Flask:
+        return self.world.make.app
+
+    @property
+    def owner(self) -> int:
+        return self.world.users[0]
+
+    def add_update(self) -> None:
+        n = next(self._counter)
+        if self.pitch_id is None:
+            self.pitch_id = self.world.make.thread(
+                self.owner, kind="pitch", projects=PROJECTS[:2], title="Een drukke pitch"
+            )
+            self.world.make.reply(self.world.replier(n), self.pitch_id, "Ik volg dit.")
+        with self.app.app_context():
+            post_pitch_update(
+                db.session.get(User, self.owner), db.session.get(Thread, self.pitch_id),
+                f"Voortgang **{n}**", ("in_development", "pilot")[n % 2], f"Vraag {n}",
+                ["funding", "location"][: n % 3],
+            )
+            db.session.commit()
+
+    def add_revision(self) -> None:
+        n = next(self._counter)
+        if self.post_id is None:
+            thread_id = self.world.make.thread(self.owner, title="Een vaak bewerkt bericht")
+            self.post_id = self.world.make.first_post_id(thread_id)
+        with self.app.app_context():
+            # Every other edit by a moderator, so the editors differ per version.
+            editor = self.owner if n % 2 else self.world.users[3]
+            edit_post(db.session.get(User, editor), db.session.get(Post, self.post_id),
+                      f"Versie nummer {n}\n\nMet een vaste tweede alinea.", reason=f"Reden {n}")
+            db.session.commit()
+
+    def add_answer(self) -> None:
+        """A question by someone else that the owner answers, the answer accepted."""
+        n = next(self._counter)
+        thread_id = self.world.make.thread(
+            self.world.replier(n), kind="question", projects=(PROJECTS[n % len(PROJECTS)],),
+            title=f"Vraag nummer {n}",
+        )
+        post_id = self.world.make.reply(self.owner, thread_id, f"Antwoord nummer {n}.")
+        with self.app.app_context():
+            db.session.get(Thread, thread_id).accepted_post_id = post_id
+            db.session.commit()
+
+
+@dataclass(frozen=True)
+class EngagementScenario:
+    url: Callable[[Engagement], str]
+    add: Callable[[Engagement], None]
+    marker: str  # appears once per item on the page
+
+
+ENGAGEMENT_SCENARIOS = {
+    "pitch page with updates": EngagementScenario(
+        lambda e: f"/threads/{e.pitch_id}-een-drukke-pitch", Engagement.add_update,
+        'class="timeline__entry" id="update-'),
+    "edit history": EngagementScenario(
+        lambda e: f"/posts/{e.post_id}/history", Engagement.add_revision, 'class="version" id='),
+    "profile with replies and accepted answers": EngagementScenario(
+        lambda e: f"/users/{e.world.usernames[0]}", Engagement.add_answer,
+        '<span class="post-row__accepted">'),
+}
+
+
+@pytest.mark.parametrize("logged_in", [False, True], ids=["anonymous", "owner"])
+@pytest.mark.parametrize("page", list(ENGAGEMENT_SCENARIOS))
+def test_engagement_page_runs_the_same_few_queries_with_1_and_with_30_items(
+    roomy_app, make, page, logged_in
+):
+    scenario = ENGAGEMENT_SCENARIOS[page]
+    engagement = Engagement(World(make))
+    client = roomy_app.test_client()
+    if logged_in:
+        response = client.post("/auth/login", data={"login": engagement.world.usernames[0],
+                                                    "password": PASSWORD})
+        assert response.status_code == 302
+    for _ in range(FEW):
+        scenario.add(engagement)
+    url = scenario.url(engagement)
+    few, few_statements = count_for(roomy_app, client, url)
+    for _ in range(MANY - FEW):
+        scenario.add(engagement)
+    many, many_statements = count_for(roomy_app, client, url)
+    body = client.get(url).get_data(as_text=True)
+    # Profiles show the latest 20 replies and accepted answers (each marked accepted twice).
+    assert body.count(scenario.marker) >= 20
+    assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
+    assert few <= QUERY_BUDGET, "\n".join(few_statements)
+
+
+# Engagement: supports on the thread page, and the notifications page --------------------------
+
+
+def test_thread_page_with_supports_runs_the_same_few_queries_with_1_and_with_30_posts(
+    roomy_app, make
+):
+    """Each post supported by the viewer and counted: still one query for all support states."""
+    world = World(make)
+    client = roomy_app.test_client()
+    client.post("/auth/login", data={"login": world.usernames[1], "password": PASSWORD})
+
+    def add_supported_post() -> None:
+        world.add_post()
+        with roomy_app.app_context():
+            post_id = db.session.scalar(
+                select(Post.id).where(Post.thread_id == world.thread_id)
+                .order_by(Post.number.desc())
+            )
+        assert client.post(f"/posts/{post_id}/support").status_code == 303
+
+    add_supported_post()
+    url = f"/threads/{world.thread_id}-een-drukke-draad"
+    few, few_statements = count_for(roomy_app, client, url)
+    for _ in range(MANY - FEW):
+        add_supported_post()
+    many, many_statements = count_for(roomy_app, client, url)
+    assert client.get(url).get_data(as_text=True).count('aria-pressed="true"') == MANY
+    assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
+    assert few <= QUERY_BUDGET, "\n".join(few_statements)
+
+
+def test_notifications_page_runs_the_same_few_queries_with_1_and_with_30_notifications(
+    app_factory, make
+):
+    """Every row has its own actor, thread and post; some are read, some are mentions."""
+    app = app_factory(NOTIFICATIONS_PER_PAGE=50)
+    world = World(make)
+    reader = make.user("lezer")
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.post("/auth/login", data={"login": "lezer", "password": PASSWORD})
+    assert client.post("/themes/retail/follow").status_code == 303
+    counter = itertools.count()
+
+    def add_notification() -> None:
+        n = next(counter)
+        if n % 2:
+            world.add_thread(theme="retail")
+        else:
+            thread_id = make.thread(world.someone(n), theme="smart071", title=f"Onderwerp {n}")
+            make.reply(world.replier(n), thread_id, f"Wat vind jij, @lezer? ({n})")
+        if n % 3 == 0:
+            with app.app_context():
+                newest = db.session.scalar(
+                    select(func.max(Notification.id)).where(Notification.user_id == reader)
+                )
+            assert client.post(f"/notifications/{newest}/read").status_code == 303
+
+    add_notification()
+    few, few_statements = count_for(app, client, "/notifications")
+    for _ in range(MANY - FEW):
+        add_notification()
+    many, many_statements = count_for(app, client, "/notifications")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert page.count('<li class="notification') == MANY
+    assert "mentioned you" in page and "started" in page
+    assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
+    assert few <= QUERY_BUDGET, "\n".join(few_statements)
+
+
+# Filtered lists, the open-questions box, and a closed question with its accepted answer ------
+
+
+NO_OFFICIAL_ROLES = (0, 1, 3, 4)  # World.users / repliers indices of every role but official
+
+
+def add_matching_thread(world: World, kind: str, *, theme: str | None = None,
+                        project: str | None = None, accept: bool = False,
+                        close: str | None = None) -> None:
+    """A thread of one kind without officials, so every filter below keeps it."""
+    n = next(world._counter)
+    who = NO_OFFICIAL_ROLES[n % len(NO_OFFICIAL_ROLES)]
+    thread_id = world.make.thread(
+        world.users[who],
+        theme=theme or THEMES[n % len(THEMES)],
+        projects=tuple(dict.fromkeys(p for p in (project, PROJECTS[n % len(PROJECTS)]) if p)),
+        kind=kind,
+        title=f"Onderwerp nummer {n}",
+        replies=1,
+        reply_author_id=world.repliers[who],
+    )
+    app = world.make.app
+    with app.app_context():
+        thread = db.session.get(Thread, thread_id)
+        author = db.session.get(User, thread.author_id)
+        if accept:
+            reply = db.session.scalar(
+                select(Post).where(Post.thread_id == thread_id, Post.number == 2)
+            )
+            question_services.accept_answer(author, thread, reply)
+        if close:
+            question_services.close_thread(author, thread, close, f"Uitkomst {n}")
+        db.session.commit()
+
+
+FILTERED_SCENARIOS = {
+    "front page, unanswered questions without officials": Scenario(
+        lambda w: "/?kind=question&answered=false&no_official=true",
+        lambda w: add_matching_thread(w, "question")),
+    "theme page, pitches at a stage, with open questions": Scenario(
+        lambda w: "/themes/retail?stage=pilot",
+        lambda w: (add_matching_thread(w, "pitch", theme="retail", close="pilot"),
+                   add_matching_thread(w, "question", theme="retail"))),
+    "theme page, open questions only": Scenario(
+        lambda w: "/themes/retail?kind=question&answered=false",
+        lambda w: add_matching_thread(w, "question", theme="retail")),
+    "project page, answered and closed questions": Scenario(
+        lambda w: "/projects/smart071?answered=true",
+        lambda w: (add_matching_thread(w, "question", project="smart071", accept=True,
+                                       close="answered"),
+                   add_matching_thread(w, "question", project="smart071"))),
+    "api threads, filtered": Scenario(
+        lambda w: "/api/v1/threads?answered=true&no_official=true",
+        lambda w: add_matching_thread(w, "question", accept=True, close="answered")),
+    "api threads, by stage": Scenario(
+        lambda w: "/api/v1/threads?stage=idea",
+        lambda w: add_matching_thread(w, "pitch")),
+}
+
+
+@pytest.mark.parametrize("logged_in", [False, True], ids=["anonymous", "logged-in"])
+@pytest.mark.parametrize("page", list(FILTERED_SCENARIOS))
+def test_filtered_list_runs_the_same_few_queries_with_1_and_with_30_items(
+    roomy_app, make, page, logged_in
+):
+    """A filter adds one COUNT; the open-questions box (1 or 5 questions) one query."""
+    scenario = FILTERED_SCENARIOS[page]
+    world = World(make)
+    client = roomy_app.test_client()
+    if logged_in:
+        response = client.post("/auth/login", data={"login": world.usernames[1],
+                                                    "password": PASSWORD})
+        assert response.status_code == 302
+    scenario.add(world)
+    url = scenario.url(world)
+    few, few_statements = count_for(roomy_app, client, url)
+    for _ in range(MANY - FEW):
+        scenario.add(world)
+    many, many_statements = count_for(roomy_app, client, url)
+    body = client.get(url).get_data(as_text=True)
+    assert body.count("Onderwerp nummer") >= MANY
+    assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
+    assert few <= QUERY_BUDGET, "\n".join(few_statements)
+
+
+@pytest.mark.parametrize("logged_in", [False, True], ids=["anonymous", "asker"])
+def test_closed_question_page_with_its_accepted_answer_runs_the_same_few_queries(
+    roomy_app, make, logged_in
+):
+    """Outcome, summary, duplicate link and the accepted-answer box come with the thread."""
+    world = World(make)
+    original = make.thread(world.users[1], kind="question", title="De eerdere vraag")
+    thread_id = make.thread(world.users[0], kind="question", theme="retail",
+                            title="Een drukke vraag")
+    client = roomy_app.test_client()
+    if logged_in:
+        response = client.post("/auth/login", data={"login": world.usernames[0],
+                                                    "password": PASSWORD})
+        assert response.status_code == 302
+
+    def add_reply(n: int) -> None:
+        make.reply(world.replier(n), thread_id, f"Reactie **{n}** met inhoud.")
+
+    add_reply(0)
+    with roomy_app.app_context():
+        thread = db.session.get(Thread, thread_id)
+        asker = db.session.get(User, world.users[0])
+        reply = db.session.scalar(select(Post).where(Post.thread_id == thread_id,
+                                                     Post.number == 2))
+        question_services.accept_answer(asker, thread, reply)
+        question_services.close_thread(asker, thread, "duplicate", "Zie de eerdere vraag",
+                                       db.session.get(Thread, original))
+        db.session.commit()
+    url = f"/threads/{thread_id}-een-drukke-vraag"
+    few, few_statements = count_for(roomy_app, client, url)
+    for n in range(1, MANY):
+        add_reply(n)
+    many, many_statements = count_for(roomy_app, client, url)
+    body = client.get(url).get_data(as_text=True)
+    assert body.count("Reactie") >= MANY
+    assert 'id="accepted-answer"' in body and "De eerdere vraag" in body
+    assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
+    assert few <= QUERY_BUDGET, "\n".join(few_statements)

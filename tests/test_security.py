@@ -11,13 +11,14 @@ from urllib.parse import urlencode, urlsplit
 import html5lib
 import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 import forum071.config
 from forum071 import ROOT, create_app
 from forum071.extensions import db
-from forum071.models import Post, Thread, User
+from forum071.models import Notification, Post, Project, Support, Thread, User, utcnow
+from forum071.notifications.services import follow_project, follow_theme, unfollow_thread
 from tests.factories import PASSWORD
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -34,6 +35,22 @@ STATE_CHANGING_ENDPOINTS = {
     "threads.create": MEMBERS,
     "threads.reply": MEMBERS,
     "threads.edit_post": MEMBERS,
+    "questions.accept": MEMBERS,
+    "questions.unaccept": MEMBERS,
+    "questions.close": MEMBERS,
+    "questions.reopen": MEMBERS,
+    "pitches.post_update": MEMBERS,
+    "users.edit": MEMBERS,
+    "notifications.support": MEMBERS,
+    "notifications.unsupport": MEMBERS,
+    "notifications.follow_thread": MEMBERS,
+    "notifications.unfollow_thread": MEMBERS,
+    "notifications.follow_theme": MEMBERS,
+    "notifications.unfollow_theme": MEMBERS,
+    "notifications.follow_project": MEMBERS,
+    "notifications.unfollow_project": MEMBERS,
+    "notifications.mark_all_read": MEMBERS,
+    "notifications.mark_read": MEMBERS,
 }
 
 EVIL_TARGETS = [
@@ -195,14 +212,28 @@ def test_login_page_carries_next_into_the_form(client):
 
 @dataclass
 class World:
-    """A thread by "schrijver" with a reply, and "ander_lid", another member."""
+    """A question by "schrijver" answered by "ander_lid", a pitch by "schrijver", and the
+    notification schrijver got for the answer."""
 
     app: Flask
     thread_id: int
-    post_id: int
+    post_id: int  # the question's opening post, by schrijver
+    reply_id: int  # ander_lid's answer
+    pitch_id: int
+    notification_id: int
 
-    def url_values(self) -> dict[str, object]:
-        return {"thread_id": self.thread_id, "post_id": self.post_id, "code": "en"}
+    def url_values(self, endpoint: str) -> dict[str, object]:
+        thread_id = self.pitch_id if endpoint == "pitches.post_update" else self.thread_id
+        post_id = self.reply_id if endpoint.startswith("notifications.") else self.post_id
+        return {
+            "thread_id": thread_id,
+            "post_id": post_id,
+            "code": "en",
+            "theme_slug": "circulaire-economie",
+            "project_slug": "smart071",
+            "notification_id": self.notification_id,
+            "username": "schrijver",
+        }
 
     def form(self, endpoint: str) -> dict[str, str]:
         """Valid data for each endpoint: only the missing CSRF token should stop it."""
@@ -226,13 +257,46 @@ class World:
             },
             "threads.reply": {"body": "Reactie zonder geldig token."},
             "threads.edit_post": {"body": "Gewijzigd zonder token.", "base_version": version},
-        }[endpoint]
+            "questions.accept": {"post_id": str(self.reply_id)},
+            "questions.unaccept": {},
+            "questions.close": {"outcome": "answered", "summary": "Gesloten zonder token."},
+            "questions.reopen": {},
+            "pitches.post_update": {
+                "body": "We hebben een locatie gevonden.",
+                "stage": "pilot",
+                "ask": "Een eerste klant",
+                "ask_categories": "launching_customer",
+            },
+            "users.edit": {"organisation": "Repair Café Leiden", "bio": "Regel een"},
+        }.get(endpoint, {})
+
+    def prepare(self, endpoint: str) -> None:
+        """Put the world in the state in which the endpoint's action changes something."""
+        with self.app.app_context():
+            schrijver = db.session.scalar(select(User).where(User.username == "schrijver"))
+            thread = db.session.get(Thread, self.thread_id)
+            if endpoint == "questions.unaccept":
+                thread.accepted_post_id = self.reply_id
+            elif endpoint == "questions.reopen":
+                thread.closed_at = utcnow()
+                thread.outcome = "answered"
+            elif endpoint == "notifications.unsupport":
+                db.session.add(Support(user_id=schrijver.id, post_id=self.reply_id))
+                db.session.get(Post, self.reply_id).support_count = 1
+            elif endpoint == "notifications.follow_thread":
+                unfollow_thread(schrijver, thread)
+            elif endpoint == "notifications.unfollow_theme":
+                follow_theme(schrijver, thread.theme)
+            elif endpoint == "notifications.unfollow_project":
+                smart071 = db.session.scalar(select(Project).where(Project.slug == "smart071"))
+                follow_project(schrijver, smart071)
+            db.session.commit()
 
     def requests(self, endpoint: str):
         """(method, path) for every rule and unsafe method of this endpoint."""
         found = []
         for rule in self.app.url_map.iter_rules(endpoint):
-            values = {name: self.url_values()[name] for name in rule.arguments}
+            values = {name: self.url_values(endpoint)[name] for name in rule.arguments}
             _, path = rule.build(values, append_unknown=False)
             found += [(method, path) for method in sorted(rule.methods & UNSAFE_METHODS)]
         assert found, endpoint
@@ -247,9 +311,18 @@ def post_version(app: Flask, post_id: int) -> str:
 @pytest.fixture
 def world(app, make) -> World:
     author_id = make.user("schrijver")
-    make.user("ander_lid")
-    thread_id = make.thread(author_id, replies=1)
-    return World(app, thread_id, make.first_post_id(thread_id))
+    other_id = make.user("ander_lid")
+    thread_id = make.thread(author_id, kind="question", projects=("smart071",))
+    reply_id = make.reply(other_id, thread_id, "Probeer het eens bij de gemeente.")
+    pitch_id = make.thread(author_id, kind="pitch", title="Een pitch om bij te werken")
+    with app.app_context():
+        notification_id = db.session.scalar(
+            select(Notification.id).where(Notification.user_id == author_id)
+        )
+    assert notification_id is not None
+    return World(
+        app, thread_id, make.first_post_id(thread_id), reply_id, pitch_id, notification_id
+    )
 
 
 def other_session_token(app: Flask, logged_in_as: str | None) -> str:
@@ -324,6 +397,7 @@ def test_walk_requests_do_change_something_with_the_right_token(app, client, wor
     """The control for the walk: its data is valid, so only the token can have stopped it."""
     if STATE_CHANGING_ENDPOINTS[endpoint] == MEMBERS or endpoint == "main.set_language":
         login(client, "schrijver")
+    world.prepare(endpoint)
     before, was_logged_in = snapshot(app), is_logged_in(client)
 
     for method, path in world.requests(endpoint):
@@ -416,12 +490,13 @@ def test_expired_reply_form_is_shown_again_with_the_text(app, client, world):
     login(client, "ander_lid")
     body = "Ik heb een **bakfiets** over, wie wil hem lenen?"
 
+    posts_before = count(app, Post)
     response = client.post(f"/threads/{world.thread_id}/reply", data={"body": body}, csrf=False)
 
     assert response.status_code == 400
     assert CSRF_EXPIRED in response.get_data(as_text=True)
     assert textarea_text(response, "body") == body
-    assert count(app, Post) == 2
+    assert count(app, Post) == posts_before
 
 
 def test_expired_registration_form_is_shown_again_with_the_input(app, client):

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..errors import error_response
 from ..extensions import db
@@ -16,15 +16,16 @@ from ..models import (
     Project,
     Theme,
     Thread,
-    ThreadKind,
+    count_threads,
+    in_project,
     latest_threads,
     posts_in_thread,
     projects_in_order,
     themes_in_order,
-    thread_projects,
     thread_with_context,
 )
 from ..pagination import paginate, requested_page
+from ..questions.filters import ThreadFilters
 from ..threads.views import thread_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -82,6 +83,18 @@ def thread_json(thread: Thread) -> dict[str, Any]:
         "last_post_at": _iso(thread.last_post_at),
         "post_count": thread.post_count,
         "url": thread_url(thread, _external=True),
+        # Pitches: where the initiative stands and what it asks for.
+        "stage": thread.stage if thread.is_pitch else None,
+        "ask": thread.ask if thread.is_pitch else "",
+        "ask_categories": list(thread.ask_categories or []) if thread.is_pitch else [],
+        # Questions: whether (and by which post) they are answered.
+        "answered": thread.is_question and thread.answered,
+        "accepted_post_id": thread.accepted_post_id if thread.is_question else None,
+        "closed": thread.closed,
+        "outcome": thread.outcome,
+        "summary": thread.summary or "",
+        "duplicate_of": thread.duplicate_of_id,
+        "mix": thread.mix,
     }
 
 
@@ -93,6 +106,7 @@ def post_json(post: Post) -> dict[str, Any]:
         "created_at": _iso(post.created_at),
         "edited_at": _iso(post.edited_at),
         "body_html": post.body_html,
+        "supports": post.support_count,
     }
 
 
@@ -116,34 +130,29 @@ def projects():
 
 
 def _filtered_threads():
-    query = latest_threads()
-    count = select(func.count()).select_from(Thread)
+    conditions = []
     if theme_slug := request.args.get("theme"):
         theme_id = db.session.scalar(select(Theme.id).where(Theme.slug == theme_slug))
         if theme_id is None:
             raise BadFilter(_("There is no theme %(slug)s.", slug=theme_slug))
-        query = query.where(Thread.theme_id == theme_id)
-        count = count.where(Thread.theme_id == theme_id)
+        conditions.append(Thread.theme_id == theme_id)
     if project_slug := request.args.get("project"):
         project_id = db.session.scalar(select(Project.id).where(Project.slug == project_slug))
         if project_id is None:
             raise BadFilter(_("There is no project %(slug)s.", slug=project_slug))
-        linked = select(thread_projects.c.thread_id).where(
-            thread_projects.c.project_id == project_id
-        )
-        query = query.where(Thread.id.in_(linked))
-        count = count.where(Thread.id.in_(linked))
-    if kind := request.args.get("kind"):
-        if kind not in {k.value for k in ThreadKind}:
-            raise BadFilter(_("kind must be discussion, pitch or question."))
-        query = query.where(Thread.kind == kind)
-        count = count.where(Thread.kind == kind)
-    return query, db.session.scalar(count) or 0
+        conditions.append(in_project(project_id))
+    filters = ThreadFilters.from_args(request.args)
+    if filters.errors:
+        raise BadFilter(next(iter(filters.errors.values())))
+    conditions += filters.conditions()
+    query = latest_threads().where(*conditions)
+    return query, db.session.scalar(count_threads(*conditions)) or 0
 
 
 @bp.get("/threads")
 def threads():
-    """Threads, most recent activity first, filtered by ?theme=, ?project= and ?kind=."""
+    """Threads, most recent activity first, filtered by ?theme=, ?project=, ?kind=,
+    ?answered=true|false, ?stage= and ?no_official=true."""
     query, total = _filtered_threads()
     page = paginate(query, total, current_app.config["THREADS_PER_PAGE"])
     return _list_answer([thread_json(t) for t in page.items], page.number, page.pages, total)
@@ -152,7 +161,7 @@ def threads():
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id: int):
     """One thread with a page of its posts (?page=, 50 posts a page)."""
-    found = db.session.scalar(thread_with_context(thread_id))
+    found = db.session.execute(thread_with_context(thread_id)).unique().scalar_one_or_none()
     if found is None:
         abort(404)
     number = requested_page()

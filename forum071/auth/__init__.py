@@ -9,12 +9,21 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import User
+from ..notifications.services import unread_count_column
 from ..security import is_safe_redirect_target
 from .forms import LoginForm
 
 
 def _load_user(session_token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == session_token))
+    """The user of this session token, with their unread notification count in one query."""
+    row = db.session.execute(
+        select(User, unread_count_column()).where(User.session_token == session_token)
+    ).first()
+    if row is None:
+        return None
+    user, unread = row
+    user.unread_notifications = unread or 0
+    return user
 
 
 # Fields never carried through a login: secrets, and the token of the expired session.

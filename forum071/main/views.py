@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import LANGUAGE_SESSION_KEY
-from ..models import latest_threads, themes_in_order
-from ..pagination import paginate
+from ..models import themes_in_order
+from ..questions.filters import ThreadFilters, filtered_thread_page
 from ..security import safe_next_url
 
 bp = Blueprint("main", __name__)
@@ -16,12 +16,13 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def index():
-    """Show the latest activity across all themes, and the themes themselves."""
+    """Show the latest activity across all themes (filtered if asked), and the themes."""
     themes = db.session.scalars(themes_in_order()).all()
+    filters = ThreadFilters.from_args(request.args)
     # Every thread has exactly one theme, so the themes' counters add up to all threads.
     total = sum(theme.thread_count for theme in themes)
-    page = paginate(latest_threads(), total, current_app.config["THREADS_PER_PAGE"])
-    return render_template("main/index.html", page=page, themes=themes)
+    page = filtered_thread_page(filters, [], total)
+    return render_template("main/index.html", page=page, themes=themes, filters=filters)
 
 
 @bp.post("/language/<code>")

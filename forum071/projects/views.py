@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Project, Thread, latest_threads, projects_in_order, thread_projects
-from ..pagination import paginate
+from ..models import Project, in_project, open_questions, projects_in_order
+from ..notifications.services import following_project_column
+from ..questions.filters import ThreadFilters, filtered_thread_page
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -22,14 +24,25 @@ def index():
 
 @bp.get("/<slug>")
 def show(slug: str):
-    """Show a project card and the threads linked to it."""
-    project = db.session.scalar(
-        select(Project).options(selectinload(Project.themes)).where(Project.slug == slug)
-    )
-    if project is None:
+    """Show a project card, its open questions and the (filtered) threads linked to it."""
+    # One query: the project, its few themes and (for members) whether they follow it.
+    query = select(Project).options(joinedload(Project.themes)).where(Project.slug == slug)
+    if current_user.is_authenticated:
+        query = query.add_columns(following_project_column(current_user.id))
+    row = db.session.execute(query).unique().first()
+    if row is None:
         abort(404)
-    threads = latest_threads().join(
-        thread_projects, thread_projects.c.thread_id == Thread.id
-    ).where(thread_projects.c.project_id == project.id)
-    page = paginate(threads, project.thread_count, current_app.config["THREADS_PER_PAGE"])
-    return render_template("projects/show.html", project=project, page=page)
+    project = row[0]
+    following = bool(row[1]) if current_user.is_authenticated else False
+    filters = ThreadFilters.from_args(request.args)
+    linked = in_project(project.id)
+    page = filtered_thread_page(filters, [linked], project.thread_count)
+    questions = db.session.scalars(open_questions(linked)).unique().all()
+    return render_template(
+        "projects/show.html",
+        project=project,
+        project_following=following,
+        page=page,
+        filters=filters,
+        open_questions=questions,
+    )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Theme, Thread, latest_threads, themes_in_order
-from ..pagination import paginate
+from ..models import Theme, Thread, open_questions, themes_in_order
+from ..notifications.services import following_theme_column
+from ..questions.filters import ThreadFilters, filtered_thread_page
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
@@ -22,15 +24,25 @@ def index():
 
 @bp.get("/<slug>")
 def show(slug: str):
-    """Show a theme with its projects and its most recently active threads."""
-    theme = db.session.scalar(
-        select(Theme).options(selectinload(Theme.projects)).where(Theme.slug == slug)
-    )
-    if theme is None:
+    """Show a theme with its projects, its open questions and its latest (filtered) threads."""
+    # One query: the theme, its few projects and (for members) whether they follow it.
+    query = select(Theme).options(joinedload(Theme.projects)).where(Theme.slug == slug)
+    if current_user.is_authenticated:
+        query = query.add_columns(following_theme_column(current_user.id))
+    row = db.session.execute(query).unique().first()
+    if row is None:
         abort(404)
-    page = paginate(
-        latest_threads().where(Thread.theme_id == theme.id),
-        theme.thread_count,
-        current_app.config["THREADS_PER_PAGE"],
+    theme = row[0]
+    following = bool(row[1]) if current_user.is_authenticated else False
+    filters = ThreadFilters.from_args(request.args)
+    in_theme = Thread.theme_id == theme.id
+    page = filtered_thread_page(filters, [in_theme], theme.thread_count)
+    questions = db.session.scalars(open_questions(in_theme)).unique().all()
+    return render_template(
+        "themes/show.html",
+        theme=theme,
+        theme_following=following,
+        page=page,
+        filters=filters,
+        open_questions=questions,
     )
-    return render_template("themes/show.html", theme=theme, page=page)

@@ -23,7 +23,14 @@ from wtforms.widgets import HiddenInput
 
 from ..forms import SubmissionForm, markdown_body_validator
 from ..labels import KIND_LABELS, localized
-from ..models import ThreadKind
+from ..models import PitchStage, ThreadKind
+from ..pitches.forms import (
+    START_STAGES,
+    ask_categories_field,
+    ask_field,
+    stage_field,
+    unique_categories,
+)
 
 TITLE_MAX_LENGTH = 200
 TITLE_MIN_LENGTH = 5
@@ -66,6 +73,13 @@ def _kind_required(form: SubmissionForm, field: SelectField) -> None:
 _kind_required.field_flags = {"required": True}  # type: ignore[attr-defined]
 
 
+def _only_for_pitches(form: NewThreadForm, field) -> None:
+    """The pitch fields count only for a pitch; for other kinds they are ignored, not checked."""
+    if form.kind.data != ThreadKind.PITCH.value:
+        field.errors = []
+        raise StopValidation()
+
+
 class BodyField(TextAreaField):
     """A Markdown text area; its limits are checked by markdown_body_validator."""
 
@@ -95,6 +109,10 @@ class NewThreadForm(SubmissionForm):
         ],
     )
     body = BodyField(_l("Message"), validators=[_body_required, markdown_body_validator])
+    # "For pitches": where the initiative stands and what input the pitcher asks for.
+    stage = stage_field(_l("Stage"), START_STAGES, _only_for_pitches, blank_is_idea=True)
+    ask = ask_field(_only_for_pitches)
+    ask_categories = ask_categories_field(_only_for_pitches)
 
     def validate_theme(self, field: SelectField) -> None:
         if field.data not in {choice.value for choice in field.choices if choice.value}:
@@ -107,6 +125,16 @@ class NewThreadForm(SubmissionForm):
             raise ValidationError(
                 _l("There is no project “%(slug)s”.", slug="”, “".join(unknown))
             )
+
+    def pitch_fields(self) -> dict:
+        """The pitch's stage and ask for start_thread; nothing for other kinds of thread."""
+        if self.kind.data != ThreadKind.PITCH.value:
+            return {}
+        return {
+            "stage": PitchStage(self.stage.data or PitchStage.IDEA),
+            "ask": self.ask.data or "",
+            "ask_categories": unique_categories(self.ask_categories.data),
+        }
 
     def set_choices(self, themes, projects) -> None:
         self.theme.choices = [SelectChoice("", _l("Choose a theme"))] + [

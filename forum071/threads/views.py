@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,18 +18,25 @@ from ..forms import rerender_on_csrf_failure
 from ..labels import KIND_DESCRIPTIONS
 from ..models import (
     Post,
+    PostRevision,
+    Support,
     Thread,
+    pitch_updates_of,
     posts_in_thread,
     projects_in_order,
     themes_in_order,
     thread_with_context,
 )
+from ..notifications.services import following_thread_column
 from ..pagination import Page, requested_page, with_query
 from ..permissions import can_edit_post, can_reply
+from . import history as post_history
 from . import services
 from .forms import EditPostForm, NewThreadForm, ReplyForm
 
 bp = Blueprint("threads", __name__)
+
+T = TypeVar("T")
 
 
 def thread_url(thread: Thread, **values) -> str:
@@ -44,25 +53,67 @@ def post_url(post: Post, thread: Thread | None = None) -> str:
 
 
 def _load_thread(thread_id: int) -> Thread:
-    thread = db.session.scalar(thread_with_context(thread_id))
+    thread = db.session.execute(thread_with_context(thread_id)).unique().scalar_one_or_none()
     if thread is None:
         abort(404)
     return thread
 
 
-def _render_thread(thread: Thread, page_number: int, reply_form: ReplyForm, status: int = 200):
+def _load_thread_page(thread_id: int) -> tuple[Thread, bool | None]:
+    """The thread with all its page header shows, and whether the viewer follows it.
+
+    One query: the accepted answer, who closed it and (for members) the follow state come
+    along with the thread, so the page's query count does not depend on what it shows.
+    """
+    query = thread_with_context(thread_id).options(
+        joinedload(Thread.accepted_post).joinedload(Post.author),
+        joinedload(Thread.closed_by),
+        joinedload(Thread.duplicate_of),
+    )
+    if current_user.is_authenticated:
+        query = query.add_columns(following_thread_column(current_user.id))
+    row = db.session.execute(query).unique().first()
+    if row is None:
+        abort(404)
+    return row[0], (bool(row[1]) if current_user.is_authenticated else None)
+
+
+def _render_thread(
+    thread: Thread,
+    following: bool | None,
+    page_number: int | None,
+    reply_form: ReplyForm,
+    status: int = 200,
+):
+    """The thread page; page_number None means the last page."""
     per_page = current_app.config["POSTS_PER_PAGE"]
     page_count = max(1, math.ceil(thread.post_count / per_page))
+    if page_number is None:
+        page_number = page_count
     if page_number > page_count:
         abort(404)
     posts = db.session.scalars(posts_in_thread(thread.id, page_number, per_page)).all()
     page = Page(items=posts, number=page_number, per_page=per_page, total=thread.post_count)
+    supported_ids: set[int] = set()
+    if current_user.is_authenticated and posts:
+        supported_ids = set(
+            db.session.scalars(
+                select(Support.post_id).where(
+                    Support.user_id == current_user.id,
+                    Support.post_id.in_([post.id for post in posts]),
+                )
+            )
+        )
+    updates = db.session.scalars(pitch_updates_of(thread.id)).all() if thread.is_pitch else []
     return (
         render_template(
             "threads/show.html",
             thread=thread,
             page=page,
             reply_form=reply_form,
+            following=following,
+            supported_ids=supported_ids,
+            updates=updates,
             # Page links go to the thread, also when a refused reply (POST .../reply) is shown.
             thread_page_url=lambda number: thread_url(thread, page=number if number > 1 else None),
         ),
@@ -90,16 +141,19 @@ def create():
             return _redirect_to_existing(existing)
         theme = next(t for t in themes if t.slug == form.theme.data)
         chosen = [p for p in projects if p.slug in set(form.projects.data or [])]
-        thread = services.start_thread(
-            current_user,
-            form.kind.data,
-            theme,
-            chosen,
-            form.title.data,
-            form.body.data,
-            client_token=form.submission_id.data,
+        thread = _submit_once(
+            lambda: services.start_thread(
+                current_user,
+                form.kind.data,
+                theme,
+                chosen,
+                form.title.data,
+                form.body.data,
+                client_token=form.submission_id.data,
+                **form.pitch_fields(),
+            )
         )
-        if not _commit_submission():
+        if thread is None:
             return _redirect_to_submission(form.submission_id.data)
         flash(_("Your thread is published."), "success")
         return redirect(thread_url(thread), 303)
@@ -112,14 +166,16 @@ def create():
     )
 
 
-def _commit_submission() -> bool:
-    """Commit, or report False when a concurrent copy of the same submission won."""
+def _submit_once(action: Callable[[], T]) -> T | None:
+    """Run a creating service and commit; None when a concurrent copy of the same submission
+    (same one-time token) won the race."""
     try:
+        result = action()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        return False
-    return True
+        return None
+    return result
 
 
 def _redirect_to_existing(existing: Post):
@@ -140,10 +196,10 @@ def _redirect_to_submission(client_token: str):
 @bp.get("/threads/<int:thread_id>-<slug>")
 def show(thread_id: int, slug: str | None = None):
     """Show a thread's posts, a page at a time, with a reply form."""
-    thread = _load_thread(thread_id)
+    thread, following = _load_thread_page(thread_id)
     if (slug or "") != thread.slug:
         return redirect(with_query(thread_url(thread), request.args), 301)
-    return _render_thread(thread, requested_page(), ReplyForm())
+    return _render_thread(thread, following, requested_page(), ReplyForm())
 
 
 @bp.post("/threads/<int:thread_id>/reply")
@@ -151,7 +207,7 @@ def show(thread_id: int, slug: str | None = None):
 @rerender_on_csrf_failure
 def reply(thread_id: int):
     """Add a reply to a thread."""
-    thread = _load_thread(thread_id)
+    thread, following = _load_thread_page(thread_id)
     if not can_reply(current_user, thread):
         abort(403)
     form = ReplyForm()
@@ -159,16 +215,16 @@ def reply(thread_id: int):
         existing = services.find_submission(current_user, form.submission_id.data)
         if existing is not None:
             return _redirect_to_existing(existing)
-        post = services.post_reply(
-            current_user, thread, form.body.data, client_token=form.submission_id.data
+        post = _submit_once(
+            lambda: services.post_reply(
+                current_user, thread, form.body.data, client_token=form.submission_id.data
+            )
         )
-        if not _commit_submission():
+        if post is None:
             return _redirect_to_submission(form.submission_id.data)
         flash(_("Your reply is posted."), "success")
         return redirect(post_url(post, thread), 303)
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    last_page = max(1, math.ceil(thread.post_count / per_page))
-    return _render_thread(thread, last_page, form, status=422)
+    return _render_thread(thread, following, None, form, status=422)
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -200,6 +256,26 @@ def edit_post(post_id: int):
         return redirect(post_url(post), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("threads/edit_post.html", form=form, post=post, conflict=False), status
+
+
+@bp.get("/posts/<int:post_id>/history")
+def history(post_id: int):
+    """Show every version of a post, newest first, with what changed from the one before."""
+    post = db.session.scalar(
+        select(Post)
+        .options(joinedload(Post.thread), joinedload(Post.author))
+        .where(Post.id == post_id)
+    )
+    if post is None:
+        abort(404)
+    revisions = db.session.scalars(
+        select(PostRevision)
+        .options(joinedload(PostRevision.editor))
+        .where(PostRevision.post_id == post.id)
+    ).all()
+    return render_template(
+        "threads/history.html", post=post, versions=post_history.versions_newest_first(revisions)
+    )
 
 
 def init_template_helpers(app) -> None:

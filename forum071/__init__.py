@@ -64,6 +64,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .health import bp as health_bp
     from .main.views import bp as main_bp
+    from .moderation import log as moderation_log
+    from .moderation import posts as moderation_posts
+    from .moderation import queue as moderation_queue
+    from .moderation import threads as moderation_threads
+    from .moderation import users as moderation_users
     from .notifications.views import bp as notifications_bp
     from .pitches.views import bp as pitches_bp
     from .projects.views import bp as projects_bp
@@ -83,6 +88,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         pitches_bp,
         notifications_bp,
         users_bp,
+        moderation_queue.bp,
+        moderation_posts.bp,
+        moderation_threads.bp,
+        moderation_users.bp,
+        moderation_log.bp,
         api_bp,
         health_bp,
     ):

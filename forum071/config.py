@@ -46,3 +46,20 @@ LANGUAGES = ("nl", "en")
 
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 20
+
+# Moderation. A new account's first PREMODERATION_POSTS posts (threads and replies) wait in
+# the review queue; 0 switches pre-moderation off (FLASK_PREMODERATION_POSTS overrides).
+PREMODERATION_POSTS = 2
+# A post flagged by this many different members is hidden at once, pending review.
+FLAG_HIDE_THRESHOLD = 3
+# Show the moderator's name in the public moderation log.
+PUBLIC_LOG_SHOWS_MODERATOR = False
+# Accounts still in pre-moderation may put at most this many links and mentions in a post.
+PREMODERATION_MAX_LINKS = 2
+PREMODERATION_MAX_MENTIONS = 2
+
+# Rate limits (Flask-Limiter). Redis in production so that every gunicorn worker counts the
+# same attempts: RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379".
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True

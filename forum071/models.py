@@ -125,6 +125,22 @@ OUTCOMES_BY_KIND = {
 }
 
 
+class ContentState(StrEnum):
+    """Where a post or thread stands in moderation."""
+
+    PUBLISHED = "published"
+    PENDING = "pending"  # waits in the review queue (a new account's first posts)
+    HIDDEN = "hidden"  # hidden by a moderator or by enough flags; placeholder for others
+    DELETED = "deleted"
+
+
+class FlagReason(StrEnum):
+    SPAM = "spam"
+    OFFENSIVE = "offensive"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+
 class NotificationKind(StrEnum):
     REPLY = "reply"
     NEW_THREAD = "new_thread"
@@ -177,6 +193,13 @@ class User(UserMixin, db.Model):
         String(64), unique=True, default=new_session_token
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Posts (threads and replies) that were published: a new account's first
+    # PREMODERATION_POSTS wait in the review queue.
+    published_post_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Suspended when suspended_at is set: until suspended_until, or for good when that is None.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str] = mapped_column(String(500), default="")
 
     def get_id(self) -> str:
         return self.session_token
@@ -186,6 +209,12 @@ class User(UserMixin, db.Model):
 
     # Filled in by the login loader in the same query as the user (see auth._load_user).
     unread_notifications: int = 0
+
+    @property
+    def is_suspended(self) -> bool:
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > utcnow()
 
     @property
     def sector(self) -> Sector | None:
@@ -281,6 +310,7 @@ class Thread(db.Model):
         CheckConstraint(
             "stage IS NULL OR " + _check_in("stage", PitchStage), name="stage"
         ),
+        CheckConstraint(_check_in("state", ContentState), name="state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -313,6 +343,11 @@ class Thread(db.Model):
     has_entrepreneurs: Mapped[bool] = mapped_column(Boolean, default=False)
     has_education: Mapped[bool] = mapped_column(Boolean, default=False)
     has_government: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Moderation: a pending thread is seen only by its author and moderators.
+    state: Mapped[str] = mapped_column(String(20), default=ContentState.PUBLISHED)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)  # on top of its theme
+    pinned_globally: Mapped[bool] = mapped_column(Boolean, default=False)  # on the front page
 
     theme: Mapped[Theme] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -345,6 +380,10 @@ class Thread(db.Model):
         return self.closed_at is not None
 
     @property
+    def is_published(self) -> bool:
+        return self.state == ContentState.PUBLISHED
+
+    @property
     def mix(self) -> dict[str, bool]:
         return {
             Sector.ENTREPRENEURS.value: self.has_entrepreneurs,
@@ -363,12 +402,16 @@ class Post(db.Model):
         # A form carries a one-time token so a double click or a resubmit makes one post.
         UniqueConstraint("author_id", "client_token"),
         Index("ix_posts_author_id_created_at", "author_id", "created_at"),
+        # The review queue: what waits, oldest first.
+        Index("ix_posts_state_created_at", "state", "created_at"),
+        CheckConstraint(_check_in("state", ContentState), name="state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
     # Position in the thread, 1 for the opening post: pages are ranges of numbers, not OFFSETs.
-    number: Mapped[int] = mapped_column(Integer)
+    # A reply waiting in the review queue has no number until it is approved.
+    number: Mapped[int | None] = mapped_column(Integer)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     # The sanitised HTML of body, made once when the post is written (rendering.render_markdown).
@@ -380,15 +423,26 @@ class Post(db.Model):
     # Kept in the same transaction as each support, so pages never count rows.
     support_count: Mapped[int] = mapped_column(Integer, default=0)
     edit_count: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), default=ContentState.PUBLISHED)
+    # Open flags from different members; at FLAG_HIDE_THRESHOLD the post is hidden.
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    moderation_reason: Mapped[str] = mapped_column(String(500), default="")
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_opening_post(self) -> bool:
         return self.number == 1
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == ContentState.PUBLISHED
 
     def __repr__(self) -> str:
         return f"<Post {self.id} #{self.number} in {self.thread_id}>"
@@ -517,6 +571,52 @@ class Notification(db.Model):
     @property
     def unread(self) -> bool:
         return self.read_at is None
+
+
+class Flag(db.Model):
+    """A member reports a post, once per post, with a reason; a moderator resolves it."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id"),
+        CheckConstraint(_check_in("reason", FlagReason), name="reason"),
+        Index("ix_flags_resolved_at_created_at", "resolved_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str] = mapped_column(String(20), default="")
+
+    post: Mapped[Post] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ModerationAction(db.Model):
+    """The moderation log: who did what, to what, why and when."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (Index("ix_moderation_actions_created_at", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # e.g. approve, reject, hide, unhide, delete, edit, lock, pin, move, merge, split,
+    # verify, set_role, suspend, unsuspend, remove_content, auto_hide
+    action: Mapped[str] = mapped_column(String(30))
+    target_type: Mapped[str] = mapped_column(String(20))  # post, thread or user
+    target_id: Mapped[int] = mapped_column(Integer)
+    # A short human description of the target (a title or username) as it was then.
+    target_label: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    moderator: Mapped[User | None] = relationship()
 
 
 # Reusable queries: each returns a select() for the view to paginate or fetch.

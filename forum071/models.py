@@ -29,10 +29,20 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    case,
     func,
+    or_,
     select,
 )
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+from sqlalchemy.orm import (
+    Mapped,
+    aliased,
+    joinedload,
+    mapped_column,
+    relationship,
+    selectinload,
+)
 
 from .extensions import db
 
@@ -209,6 +219,8 @@ class User(UserMixin, db.Model):
 
     # Filled in by the login loader in the same query as the user (see auth._load_user).
     unread_notifications: int = 0
+    # For moderators: how many items wait in the review queue (0 for everyone else).
+    review_queue_count: int = 0
 
     @property
     def is_suspended(self) -> bool:
@@ -622,6 +634,16 @@ class ModerationAction(db.Model):
 # Reusable queries: each returns a select() for the view to paginate or fetch.
 
 
+def thread_is_listed() -> ColumnElement[bool]:
+    """Threads that lists, counts and the API show: published ones only (not pending, hidden
+    or deleted)."""
+    return Thread.state == ContentState.PUBLISHED.value
+
+
+def post_is_published() -> ColumnElement[bool]:
+    return Post.state == ContentState.PUBLISHED.value
+
+
 def themes_in_order() -> Select[tuple[Theme]]:
     return select(Theme).order_by(Theme.position, Theme.id)
 
@@ -642,6 +664,7 @@ def latest_threads() -> Select[tuple[Thread]]:
             joinedload(Thread.last_poster),
             selectinload(Thread.projects),
         )
+        .where(thread_is_listed())
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
     )
 
@@ -667,19 +690,41 @@ def pitch_updates_of(thread_id: int) -> Select[tuple[PitchUpdate]]:
     )
 
 
-def posts_in_thread(thread_id: int, page_number: int, per_page: int) -> Select[tuple[Post]]:
+def posts_in_thread(
+    thread_id: int,
+    page_number: int,
+    per_page: int,
+    *,
+    unnumbered: ColumnElement[bool] | None = None,
+) -> Select[tuple[Post]]:
     """One page of a thread's posts with their authors.
 
     Posts are numbered from 1 without gaps, so a page is a range of numbers on the
-    (thread_id, number) index: page 500 costs what page 1 costs.
+    (thread_id, number) index: page 500 costs what page 1 costs. ``unnumbered`` also brings
+    along, in the same query, the replies without a number (waiting for review, or rejected)
+    that meet it; they come last.
     """
     first = (page_number - 1) * per_page + 1
+    on_page = Post.number.between(first, first + per_page - 1)
+    order = [Post.number]
+    if unnumbered is not None:
+        on_page = or_(on_page, and_(Post.number.is_(None), unnumbered))
+        order = [Post.number.is_(None), Post.number, Post.created_at, Post.id]
     return (
         select(Post)
         .options(joinedload(Post.author))
-        .where(Post.thread_id == thread_id, Post.number.between(first, first + per_page - 1))
-        .order_by(Post.number)
+        .where(Post.thread_id == thread_id, on_page)
+        .order_by(*order)
     )
+
+
+def unnumbered_posts_shown_to(user_id: int, all_pending: bool) -> ColumnElement[bool]:
+    """Which unnumbered replies (waiting for review, or rejected) a member sees in a thread:
+    their own, and with ``all_pending`` (moderators) every reply that waits."""
+    own = Post.author_id == user_id
+    if all_pending:
+        return or_(own, Post.state == ContentState.PENDING.value)
+    return own
 
 
 # List filters: the same conditions narrow a list's select() and its COUNT.
@@ -717,7 +762,7 @@ def in_project(project_id: int) -> ColumnElement[bool]:
 
 def count_threads(*conditions: ColumnElement[bool]) -> Select[tuple[int]]:
     """How many threads meet the conditions: for filtered lists, where no counter fits."""
-    return select(func.count()).select_from(Thread).where(*conditions)
+    return select(func.count()).select_from(Thread).where(thread_is_listed(), *conditions)
 
 
 def open_questions(*conditions: ColumnElement[bool], limit: int = 5) -> Select[tuple[Thread]]:
@@ -732,8 +777,108 @@ def open_questions(*conditions: ColumnElement[bool], limit: int = 5) -> Select[t
             Thread.kind == ThreadKind.QUESTION.value,
             Thread.accepted_post_id.is_(None),
             Thread.closed_at.is_(None),
+            thread_is_listed(),
             *conditions,
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
         .limit(limit)
+    )
+
+
+# The review queue: what waits for a moderator, oldest first.
+
+
+def pending_posts() -> Select[tuple[Post]]:
+    """Posts waiting for review (opening posts of new threads and replies), oldest first,
+    with their thread (and its theme) and author."""
+    return (
+        select(Post)
+        .options(
+            joinedload(Post.thread).joinedload(Thread.theme),
+            joinedload(Post.author),
+        )
+        .where(Post.state == ContentState.PENDING.value)
+        .order_by(Post.created_at, Post.id)
+    )
+
+
+def _open_flags_per_post():
+    return (
+        select(
+            Flag.post_id.label("post_id"),
+            func.count().label("open_flags"),
+            func.min(Flag.id).label("first_flag_id"),
+        )
+        .where(Flag.resolved_at.is_(None))
+        .group_by(Flag.post_id)
+        .subquery()
+    )
+
+
+def flagged_posts() -> Select[tuple[Post, int]]:
+    """Posts with open (unresolved) flags and how many, the longest-flagged first, with their
+    thread and author."""
+    flags = _open_flags_per_post()
+    return (
+        select(Post, flags.c.open_flags)
+        .join(flags, flags.c.post_id == Post.id)
+        .options(
+            joinedload(Post.thread).joinedload(Thread.theme),
+            joinedload(Post.author),
+        )
+        .order_by(flags.c.first_flag_id)
+    )
+
+
+def open_flags_of(post_ids: list[int]) -> Select[tuple[Flag]]:
+    """The open flags of these posts, oldest first, with who flagged."""
+    return (
+        select(Flag)
+        .options(joinedload(Flag.user))
+        .where(Flag.post_id.in_(post_ids), Flag.resolved_at.is_(None))
+        .order_by(Flag.created_at, Flag.id)
+    )
+
+
+def officials_awaiting_verification() -> Select[tuple[User]]:
+    """Officials whose work for a government body is not verified yet, longest waiting first."""
+    return (
+        select(User)
+        .where(User.role == Role.OFFICIAL.value, User.official_verified.is_(False))
+        .order_by(User.created_at, User.id)
+    )
+
+
+def count_of(query: Select) -> Select[tuple[int]]:
+    """How many rows a select() returns (for a queue section's pagination)."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
+def review_queue_count_column() -> ColumnElement[int]:
+    """How many items wait in the review queue, loaded along with a staff member (0 for
+    others, and then not counted at all)."""
+    pending = (
+        select(func.count())
+        .select_from(Post)
+        .where(Post.state == ContentState.PENDING.value)
+        .scalar_subquery()
+    )
+    flagged = (
+        select(func.count(func.distinct(Flag.post_id)))
+        .where(Flag.resolved_at.is_(None))
+        .scalar_subquery()
+    )
+    waiting_user = aliased(User)
+    officials = (
+        select(func.count())
+        .select_from(waiting_user)
+        .where(
+            waiting_user.role == Role.OFFICIAL.value,
+            waiting_user.official_verified.is_(False),
+        )
+        .scalar_subquery()
+    )
+    return case(
+        (User.role.in_([Role.MODERATOR.value, Role.ADMIN.value]), pending + flagged + officials),
+        else_=0,
     )

@@ -48,10 +48,13 @@ def can_see_thread(user: Any, thread: Thread) -> bool:
 
 
 def can_see_post_text(user: Any, post: Post) -> bool:
-    """Everyone reads published posts; hidden, pending and deleted text is for its author and
-    moderators (others see a placeholder, or nothing for a pending post)."""
+    """Everyone reads published posts; hidden and pending text is for its author and
+    moderators, deleted text for moderators only (others see a placeholder, or nothing for a
+    pending post)."""
     if post.is_published:
         return True
+    if post.state == "deleted":
+        return _is_staff(user)
     return _is_member(user) and (user.is_staff or post.author_id == user.id)
 
 
@@ -71,9 +74,32 @@ def can_moderate(user: Any) -> bool:
     return _is_staff(user)
 
 
+def edit_needs_reason(user: Any, post: Post) -> bool:
+    """A moderator changing someone else's post says why (kept in the edit history)."""
+    return _is_staff(user) and post.author_id != user.id
+
+
+def can_see_moderation_log(user: Any) -> bool:
+    """The full log (who did it) is for moderators; everyone reads the public summary."""
+    return _is_staff(user)
+
+
 def can_change_role(user: Any) -> bool:
     """Only admins grant or take away roles."""
     return _is_member(user) and user.role == "admin"
+
+
+def can_suspend(user: Any, target: Any) -> bool:
+    """Staff suspend members (and remove their content); never themselves, an admin only if
+    they are an admin too."""
+    if not _is_staff(user) or target.id == user.id:
+        return False
+    return target.role != "admin" or user.role == "admin"
+
+
+def can_verify(user: Any, target: Any) -> bool:
+    """Staff confirm that an official works for a government body."""
+    return _is_staff(user) and target.is_official
 
 
 def can_accept_answer(user: Any, thread: Thread) -> bool:
@@ -130,5 +156,9 @@ def register_template_helpers(app: Flask) -> None:
         can_see_thread=can_see_thread,
         can_see_post_text=can_see_post_text,
         can_flag=can_flag,
+        edit_needs_reason=edit_needs_reason,
+        can_see_moderation_log=can_see_moderation_log,
         can_change_role=can_change_role,
+        can_suspend=can_suspend,
+        can_verify=can_verify,
     )

@@ -34,8 +34,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _refuse_default_secret(app)
     _configure_logging(app)
+    _trust_proxies(app)
 
-    from . import auth, cli, errors, i18n, labels, pagination, passwords, security, sqlite
+    from . import (
+        auth,
+        cli,
+        errors,
+        i18n,
+        labels,
+        pagination,
+        passwords,
+        ratelimits,
+        security,
+        sqlite,
+    )
     from .extensions import csrf, db, login_manager, migrate
     from .permissions import register_template_helpers
     from .rendering import markup_from_stored
@@ -64,6 +76,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .health import bp as health_bp
     from .main.views import bp as main_bp
+    from .moderation import flags as moderation_flags
+    from .moderation import log as moderation_log
+    from .moderation import posts as moderation_posts
+    from .moderation import queue as moderation_queue
+    from .moderation import threads as moderation_threads
+    from .moderation import users as moderation_users
     from .notifications.views import bp as notifications_bp
     from .pitches.views import bp as pitches_bp
     from .projects.views import bp as projects_bp
@@ -83,11 +101,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         pitches_bp,
         notifications_bp,
         users_bp,
+        moderation_queue.bp,
+        moderation_posts.bp,
+        moderation_threads.bp,
+        moderation_users.bp,
+        moderation_log.bp,
+        moderation_flags.bp,
         api_bp,
         health_bp,
     ):
         app.register_blueprint(blueprint)
     init_thread_helpers(app)
+    # Last: the limiter wraps the views the blueprints registered.
+    ratelimits.init_app(app)
     return app
 
 
@@ -108,6 +134,18 @@ def _refuse_default_secret(app: Flask) -> None:
             "forum071 refuses to serve with the built-in development SECRET_KEY. Set "
             "FLASK_SECRET_KEY (python -c 'import secrets; print(secrets.token_hex(32))') "
             "or SECRET_KEY in instance/config.py, or run with --debug for local development."
+        )
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client's address from X-Forwarded-For when PROXY_FIX_X_FOR proxies are in
+    front (rate limits count per address); only the address, nothing else from the proxy."""
+    proxies = int(app.config.get("PROXY_FIX_X_FOR", 0) or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=0, x_host=0, x_port=0, x_prefix=0
         )
 
 

@@ -140,6 +140,21 @@ def create_user_command(
     click.echo(user.id)
 
 
+@users_cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([role.value for role in Role]))
+def set_role_command(username: str, role: str) -> None:
+    """Give an account another role (recorded in the moderation log) and print it."""
+    from .moderation.user_services import set_role
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"There is no user {username!r}.")
+    set_role(None, user, role, reason="command line")
+    db.session.commit()
+    click.echo(f"{user.username}: {user.role}")
+
+
 @click.command("rerender")
 @with_appcontext
 def rerender_command() -> None:

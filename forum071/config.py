@@ -46,3 +46,35 @@ LANGUAGES = ("nl", "en")
 
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 20
+
+# Moderation. A new account's first PREMODERATION_POSTS posts (threads and replies) wait in
+# the review queue; 0 switches pre-moderation off (FLASK_PREMODERATION_POSTS overrides).
+PREMODERATION_POSTS = 2
+# A post flagged by this many different members is hidden at once, pending review.
+FLAG_HIDE_THRESHOLD = 3
+# Items per page in each section of the review queue (waiting posts, flags, officials).
+QUEUE_PER_PAGE = 20
+# Show the moderator's name in the public moderation log.
+PUBLIC_LOG_SHOWS_MODERATOR = False
+# Accounts still in pre-moderation may put at most this many links and mentions in a post.
+PREMODERATION_MAX_LINKS = 2
+PREMODERATION_MAX_MENTIONS = 2
+
+# Rate limits (Flask-Limiter). Redis in production so that every gunicorn worker counts the
+# same attempts: RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379".
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+# When Redis cannot be reached: fail open to per-process in-memory counters, log a WARNING.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
+# The limits themselves (see forum071/ratelimits.py for what each one counts).
+RATELIMIT_LOGIN = "10 per minute; 50 per hour"  # failed logins per IP address
+RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 30 per hour"  # failed logins per login name
+RATELIMIT_REGISTER = "10 per hour; 30 per day"  # accounts created per IP address
+RATELIMIT_POSTS = "10 per minute; 100 per day"  # threads and replies per member
+RATELIMIT_FLAGS = "20 per hour"  # flags per member
+# Behind a reverse proxy every request comes from the proxy's address, so per-IP limits would
+# count all visitors together: set this to the number of proxies in front (1 for one nginx)
+# and the client's address is taken from X-Forwarded-For. 0 trusts no such header.
+PROXY_FIX_X_FOR = 0

@@ -43,6 +43,10 @@ CSRF_EXPIRED_MESSAGE = _l(
     "This form had expired, so it was not sent. Go back, reload the page and try again."
 )
 RETRY_AFTER_SECONDS = 30
+RATE_LIMITED_MESSAGE = _l(
+    "You are doing that too often. Wait %(seconds)s seconds and try again. If you were "
+    "sending a form, go back: your browser usually still has what you typed."
+)
 
 
 def _wants_json() -> bool:
@@ -105,6 +109,41 @@ def handle_csrf_error(error: CSRFError) -> Response:
     return error_response(400, CSRF_EXPIRED_MESSAGE)
 
 
+def handle_too_many_requests(error: HTTPException) -> Response:
+    """429 with ``Retry-After``; a form whose view supports it comes back with what was typed.
+
+    Views marked ``rerender_on_rate_limit`` (their forms are ratelimits.RateLimitAware) are
+    called again with ``g.rate_limited`` set: the form then refuses to validate and says how
+    long to wait, so the view shows it with the input, as after any validation error.
+    """
+    from .ratelimits import retry_after_seconds
+
+    db.session.rollback()
+    seconds = retry_after_seconds()
+    view = current_app.view_functions.get(request.endpoint or "")
+    response: Response | None = None
+    if (
+        request.method == "POST"
+        and not _wants_json()
+        and view is not None
+        and getattr(view, "rerender_on_rate_limit", False)
+    ):
+        g.rate_limited = True
+        try:
+            response = make_response(view(**(request.view_args or {})))
+        except HTTPException:
+            response = None
+        except OperationalError as database_error:
+            return handle_database_unavailable(database_error)
+        if response is not None and not 400 <= response.status_code < 500:
+            response = None
+    if response is None:
+        response = error_response(429, RATE_LIMITED_MESSAGE % {"seconds": seconds})
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def handle_database_unavailable(error: OperationalError) -> Response:
     db.session.rollback()
     incident_id = uuid.uuid4().hex[:12]
@@ -144,4 +183,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
+    app.register_error_handler(429, handle_too_many_requests)
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -110,6 +110,31 @@ NOTIFICATION_LABELS = {
 }
 
 
+# The moderation log's actions, in words (post, thread and user actions alike).
+MODERATION_ACTION_LABELS = {
+    "approve": _l("Approved"),
+    "reject": _l("Rejected"),
+    "hide": _l("Hidden"),
+    "unhide": _l("Shown again"),
+    "delete": _l("Deleted"),
+    "edit": _l("Edited"),
+    "dismiss": _l("Flags dismissed"),
+    "auto_hide": _l("Hidden after flags"),
+    "lock": _l("Locked"),
+    "unlock": _l("Unlocked"),
+    "pin": _l("Pinned"),
+    "unpin": _l("Unpinned"),
+    "move": _l("Moved"),
+    "merge": _l("Merged"),
+    "split": _l("Split"),
+    "verify": _l("Official verified"),
+    "set_role": _l("Role changed"),
+    "suspend": _l("Suspended"),
+    "unsuspend": _l("Suspension lifted"),
+    "remove_content": _l("Content removed"),
+}
+
+
 def localized(item: Any, field: str) -> str:
     """The English variant of a seeded text for English readers when it exists, else Dutch."""
     locale = get_locale()
@@ -130,6 +155,7 @@ def init_app(app: Flask) -> None:
         OUTCOME_LABELS=OUTCOME_LABELS,
         SECTOR_LABELS=SECTOR_LABELS,
         SECTOR_MISSING=SECTOR_MISSING,
+        MODERATION_ACTION_LABELS=MODERATION_ACTION_LABELS,
         pitch_progress=pitch_progress,
         localized=localized,
     )

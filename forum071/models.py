@@ -29,10 +29,20 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    case,
     func,
+    or_,
     select,
 )
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, selectinload
+from sqlalchemy.orm import (
+    Mapped,
+    aliased,
+    joinedload,
+    mapped_column,
+    relationship,
+    selectinload,
+)
 
 from .extensions import db
 
@@ -125,6 +135,22 @@ OUTCOMES_BY_KIND = {
 }
 
 
+class ContentState(StrEnum):
+    """Where a post or thread stands in moderation."""
+
+    PUBLISHED = "published"
+    PENDING = "pending"  # waits in the review queue (a new account's first posts)
+    HIDDEN = "hidden"  # hidden by a moderator or by enough flags; placeholder for others
+    DELETED = "deleted"
+
+
+class FlagReason(StrEnum):
+    SPAM = "spam"
+    OFFENSIVE = "offensive"
+    OFF_TOPIC = "off_topic"
+    OTHER = "other"
+
+
 class NotificationKind(StrEnum):
     REPLY = "reply"
     NEW_THREAD = "new_thread"
@@ -177,6 +203,13 @@ class User(UserMixin, db.Model):
         String(64), unique=True, default=new_session_token
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Posts (threads and replies) that were published: a new account's first
+    # PREMODERATION_POSTS wait in the review queue.
+    published_post_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Suspended when suspended_at is set: until suspended_until, or for good when that is None.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str] = mapped_column(String(500), default="")
 
     def get_id(self) -> str:
         return self.session_token
@@ -186,6 +219,14 @@ class User(UserMixin, db.Model):
 
     # Filled in by the login loader in the same query as the user (see auth._load_user).
     unread_notifications: int = 0
+    # For moderators: how many items wait in the review queue (0 for everyone else).
+    review_queue_count: int = 0
+
+    @property
+    def is_suspended(self) -> bool:
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > utcnow()
 
     @property
     def sector(self) -> Sector | None:
@@ -281,6 +322,7 @@ class Thread(db.Model):
         CheckConstraint(
             "stage IS NULL OR " + _check_in("stage", PitchStage), name="stage"
         ),
+        CheckConstraint(_check_in("state", ContentState), name="state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -313,6 +355,11 @@ class Thread(db.Model):
     has_entrepreneurs: Mapped[bool] = mapped_column(Boolean, default=False)
     has_education: Mapped[bool] = mapped_column(Boolean, default=False)
     has_government: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Moderation: a pending thread is seen only by its author and moderators.
+    state: Mapped[str] = mapped_column(String(20), default=ContentState.PUBLISHED)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)  # on top of its theme
+    pinned_globally: Mapped[bool] = mapped_column(Boolean, default=False)  # on the front page
 
     theme: Mapped[Theme] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -345,6 +392,10 @@ class Thread(db.Model):
         return self.closed_at is not None
 
     @property
+    def is_published(self) -> bool:
+        return self.state == ContentState.PUBLISHED
+
+    @property
     def mix(self) -> dict[str, bool]:
         return {
             Sector.ENTREPRENEURS.value: self.has_entrepreneurs,
@@ -363,12 +414,16 @@ class Post(db.Model):
         # A form carries a one-time token so a double click or a resubmit makes one post.
         UniqueConstraint("author_id", "client_token"),
         Index("ix_posts_author_id_created_at", "author_id", "created_at"),
+        # The review queue: what waits, oldest first.
+        Index("ix_posts_state_created_at", "state", "created_at"),
+        CheckConstraint(_check_in("state", ContentState), name="state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
     # Position in the thread, 1 for the opening post: pages are ranges of numbers, not OFFSETs.
-    number: Mapped[int] = mapped_column(Integer)
+    # A reply waiting in the review queue has no number until it is approved.
+    number: Mapped[int | None] = mapped_column(Integer)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     # The sanitised HTML of body, made once when the post is written (rendering.render_markdown).
@@ -380,15 +435,26 @@ class Post(db.Model):
     # Kept in the same transaction as each support, so pages never count rows.
     support_count: Mapped[int] = mapped_column(Integer, default=0)
     edit_count: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), default=ContentState.PUBLISHED)
+    # Open flags from different members; at FLAG_HIDE_THRESHOLD the post is hidden.
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    moderation_reason: Mapped[str] = mapped_column(String(500), default="")
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_opening_post(self) -> bool:
         return self.number == 1
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == ContentState.PUBLISHED
 
     def __repr__(self) -> str:
         return f"<Post {self.id} #{self.number} in {self.thread_id}>"
@@ -519,7 +585,63 @@ class Notification(db.Model):
         return self.read_at is None
 
 
+class Flag(db.Model):
+    """A member reports a post, once per post, with a reason; a moderator resolves it."""
+
+    __tablename__ = "flags"
+    __table_args__ = (
+        UniqueConstraint("post_id", "user_id"),
+        CheckConstraint(_check_in("reason", FlagReason), name="reason"),
+        Index("ix_flags_resolved_at_created_at", "resolved_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str] = mapped_column(String(20), default="")
+
+    post: Mapped[Post] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ModerationAction(db.Model):
+    """The moderation log: who did what, to what, why and when."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (Index("ix_moderation_actions_created_at", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # e.g. approve, reject, hide, unhide, delete, edit, lock, pin, move, merge, split,
+    # verify, set_role, suspend, unsuspend, remove_content, auto_hide
+    action: Mapped[str] = mapped_column(String(30))
+    target_type: Mapped[str] = mapped_column(String(20))  # post, thread or user
+    target_id: Mapped[int] = mapped_column(Integer)
+    # A short human description of the target (a title or username) as it was then.
+    target_label: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    moderator: Mapped[User | None] = relationship()
+
+
 # Reusable queries: each returns a select() for the view to paginate or fetch.
+
+
+def thread_is_listed() -> ColumnElement[bool]:
+    """Threads that lists, counts and the API show: published ones only (not pending, hidden
+    or deleted)."""
+    return Thread.state == ContentState.PUBLISHED.value
+
+
+def post_is_published() -> ColumnElement[bool]:
+    return Post.state == ContentState.PUBLISHED.value
 
 
 def themes_in_order() -> Select[tuple[Theme]]:
@@ -542,6 +664,7 @@ def latest_threads() -> Select[tuple[Thread]]:
             joinedload(Thread.last_poster),
             selectinload(Thread.projects),
         )
+        .where(thread_is_listed())
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
     )
 
@@ -567,19 +690,41 @@ def pitch_updates_of(thread_id: int) -> Select[tuple[PitchUpdate]]:
     )
 
 
-def posts_in_thread(thread_id: int, page_number: int, per_page: int) -> Select[tuple[Post]]:
+def posts_in_thread(
+    thread_id: int,
+    page_number: int,
+    per_page: int,
+    *,
+    unnumbered: ColumnElement[bool] | None = None,
+) -> Select[tuple[Post]]:
     """One page of a thread's posts with their authors.
 
     Posts are numbered from 1 without gaps, so a page is a range of numbers on the
-    (thread_id, number) index: page 500 costs what page 1 costs.
+    (thread_id, number) index: page 500 costs what page 1 costs. ``unnumbered`` also brings
+    along, in the same query, the replies without a number (waiting for review, or rejected)
+    that meet it; they come last.
     """
     first = (page_number - 1) * per_page + 1
+    on_page = Post.number.between(first, first + per_page - 1)
+    order = [Post.number]
+    if unnumbered is not None:
+        on_page = or_(on_page, and_(Post.number.is_(None), unnumbered))
+        order = [Post.number.is_(None), Post.number, Post.created_at, Post.id]
     return (
         select(Post)
         .options(joinedload(Post.author))
-        .where(Post.thread_id == thread_id, Post.number.between(first, first + per_page - 1))
-        .order_by(Post.number)
+        .where(Post.thread_id == thread_id, on_page)
+        .order_by(*order)
     )
+
+
+def unnumbered_posts_shown_to(user_id: int, all_pending: bool) -> ColumnElement[bool]:
+    """Which unnumbered replies (waiting for review, or rejected) a member sees in a thread:
+    their own, and with ``all_pending`` (moderators) every reply that waits."""
+    own = Post.author_id == user_id
+    if all_pending:
+        return or_(own, Post.state == ContentState.PENDING.value)
+    return own
 
 
 # List filters: the same conditions narrow a list's select() and its COUNT.
@@ -617,7 +762,7 @@ def in_project(project_id: int) -> ColumnElement[bool]:
 
 def count_threads(*conditions: ColumnElement[bool]) -> Select[tuple[int]]:
     """How many threads meet the conditions: for filtered lists, where no counter fits."""
-    return select(func.count()).select_from(Thread).where(*conditions)
+    return select(func.count()).select_from(Thread).where(thread_is_listed(), *conditions)
 
 
 def open_questions(*conditions: ColumnElement[bool], limit: int = 5) -> Select[tuple[Thread]]:
@@ -632,8 +777,108 @@ def open_questions(*conditions: ColumnElement[bool], limit: int = 5) -> Select[t
             Thread.kind == ThreadKind.QUESTION.value,
             Thread.accepted_post_id.is_(None),
             Thread.closed_at.is_(None),
+            thread_is_listed(),
             *conditions,
         )
         .order_by(Thread.last_post_at.desc(), Thread.id.desc())
         .limit(limit)
+    )
+
+
+# The review queue: what waits for a moderator, oldest first.
+
+
+def pending_posts() -> Select[tuple[Post]]:
+    """Posts waiting for review (opening posts of new threads and replies), oldest first,
+    with their thread (and its theme) and author."""
+    return (
+        select(Post)
+        .options(
+            joinedload(Post.thread).joinedload(Thread.theme),
+            joinedload(Post.author),
+        )
+        .where(Post.state == ContentState.PENDING.value)
+        .order_by(Post.created_at, Post.id)
+    )
+
+
+def _open_flags_per_post():
+    return (
+        select(
+            Flag.post_id.label("post_id"),
+            func.count().label("open_flags"),
+            func.min(Flag.id).label("first_flag_id"),
+        )
+        .where(Flag.resolved_at.is_(None))
+        .group_by(Flag.post_id)
+        .subquery()
+    )
+
+
+def flagged_posts() -> Select[tuple[Post, int]]:
+    """Posts with open (unresolved) flags and how many, the longest-flagged first, with their
+    thread and author."""
+    flags = _open_flags_per_post()
+    return (
+        select(Post, flags.c.open_flags)
+        .join(flags, flags.c.post_id == Post.id)
+        .options(
+            joinedload(Post.thread).joinedload(Thread.theme),
+            joinedload(Post.author),
+        )
+        .order_by(flags.c.first_flag_id)
+    )
+
+
+def open_flags_of(post_ids: list[int]) -> Select[tuple[Flag]]:
+    """The open flags of these posts, oldest first, with who flagged."""
+    return (
+        select(Flag)
+        .options(joinedload(Flag.user))
+        .where(Flag.post_id.in_(post_ids), Flag.resolved_at.is_(None))
+        .order_by(Flag.created_at, Flag.id)
+    )
+
+
+def officials_awaiting_verification() -> Select[tuple[User]]:
+    """Officials whose work for a government body is not verified yet, longest waiting first."""
+    return (
+        select(User)
+        .where(User.role == Role.OFFICIAL.value, User.official_verified.is_(False))
+        .order_by(User.created_at, User.id)
+    )
+
+
+def count_of(query: Select) -> Select[tuple[int]]:
+    """How many rows a select() returns (for a queue section's pagination)."""
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
+def review_queue_count_column() -> ColumnElement[int]:
+    """How many items wait in the review queue, loaded along with a staff member (0 for
+    others, and then not counted at all)."""
+    pending = (
+        select(func.count())
+        .select_from(Post)
+        .where(Post.state == ContentState.PENDING.value)
+        .scalar_subquery()
+    )
+    flagged = (
+        select(func.count(func.distinct(Flag.post_id)))
+        .where(Flag.resolved_at.is_(None))
+        .scalar_subquery()
+    )
+    waiting_user = aliased(User)
+    officials = (
+        select(func.count())
+        .select_from(waiting_user)
+        .where(
+            waiting_user.role == Role.OFFICIAL.value,
+            waiting_user.official_verified.is_(False),
+        )
+        .scalar_subquery()
+    )
+    return case(
+        (User.role.in_([Role.MODERATOR.value, Role.ADMIN.value]), pending + flagged + officials),
+        else_=0,
     )

@@ -13,6 +13,11 @@ def _is_member(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated)
 
 
+def _may_post(user: Any) -> bool:
+    """Members who are not suspended may write; a suspended member can still read."""
+    return _is_member(user) and not user.is_suspended
+
+
 def _is_staff(user: Any) -> bool:
     return _is_member(user) and user.is_staff
 
@@ -22,21 +27,79 @@ def _is_author_or_staff(user: Any, thread: Thread) -> bool:
 
 
 def can_start_thread(user: Any) -> bool:
-    return _is_member(user)
+    return _may_post(user)
 
 
 def can_reply(user: Any, thread: Thread) -> bool:
-    """Members reply to open threads; a closed thread takes no replies until reopened."""
-    return _is_member(user) and not thread.closed
+    """Members reply to open, published threads; closed or locked threads take no replies.
+
+    Moderators may still reply to a locked thread, to explain the lock.
+    """
+    if not _may_post(user) or thread.closed or not thread.is_published:
+        return False
+    return not thread.locked or user.is_staff
+
+
+def can_see_thread(user: Any, thread: Thread) -> bool:
+    """A thread waiting for review (or deleted) exists only for its author and moderators."""
+    if thread.is_published:
+        return True
+    return _is_member(user) and (user.is_staff or thread.author_id == user.id)
+
+
+def can_see_post_text(user: Any, post: Post) -> bool:
+    """Everyone reads published posts; hidden and pending text is for its author and
+    moderators, deleted text for moderators only (others see a placeholder, or nothing for a
+    pending post)."""
+    if post.is_published:
+        return True
+    if post.state == "deleted":
+        return _is_staff(user)
+    return _is_member(user) and (user.is_staff or post.author_id == user.id)
 
 
 def can_edit_post(user: Any, post: Post) -> bool:
-    """Authors edit their own posts; moderators get their own edit action later, with a reason."""
-    return _is_member(user) and post.author_id == user.id
+    """Authors edit their own visible posts; moderators edit anyone's, with a reason."""
+    if not _may_post(user) or post.state == "deleted":
+        return False
+    return post.author_id == user.id or user.is_staff
+
+
+def can_flag(user: Any, post: Post) -> bool:
+    """Members flag other people's published posts."""
+    return _may_post(user) and post.author_id != user.id and post.is_published
 
 
 def can_moderate(user: Any) -> bool:
     return _is_staff(user)
+
+
+def edit_needs_reason(user: Any, post: Post) -> bool:
+    """A moderator changing someone else's post says why (kept in the edit history)."""
+    return _is_staff(user) and post.author_id != user.id
+
+
+def can_see_moderation_log(user: Any) -> bool:
+    """The full log (who did it) is for moderators; everyone reads the public summary."""
+    return _is_staff(user)
+
+
+def can_change_role(user: Any) -> bool:
+    """Only admins grant or take away roles."""
+    return _is_member(user) and user.role == "admin"
+
+
+def can_suspend(user: Any, target: Any) -> bool:
+    """Staff suspend members (and remove their content); never themselves, an admin only if
+    they are an admin too."""
+    if not _is_staff(user) or target.id == user.id:
+        return False
+    return target.role != "admin" or user.role == "admin"
+
+
+def can_verify(user: Any, target: Any) -> bool:
+    """Staff confirm that an official works for a government body."""
+    return _is_staff(user) and target.is_official
 
 
 def can_accept_answer(user: Any, thread: Thread) -> bool:
@@ -54,7 +117,7 @@ def can_reopen(user: Any, thread: Thread) -> bool:
 
 def can_support(user: Any, post: Post) -> bool:
     """Members support other people's posts; supporting one's own would mean nothing."""
-    return _is_member(user) and post.author_id != user.id
+    return _may_post(user) and post.author_id != user.id and post.is_published
 
 
 def can_follow(user: Any) -> bool:
@@ -64,7 +127,12 @@ def can_follow(user: Any) -> bool:
 def can_post_pitch_update(user: Any, thread: Thread) -> bool:
     """Only the pitcher reports progress on a pitch, while it is open."""
     return (
-        _is_member(user) and thread.is_pitch and thread.author_id == user.id and not thread.closed
+        _may_post(user)
+        and thread.is_pitch
+        and thread.author_id == user.id
+        and not thread.closed
+        and not thread.locked
+        and thread.is_published
     )
 
 
@@ -85,4 +153,12 @@ def register_template_helpers(app: Flask) -> None:
         can_follow=can_follow,
         can_post_pitch_update=can_post_pitch_update,
         can_edit_profile=can_edit_profile,
+        can_see_thread=can_see_thread,
+        can_see_post_text=can_see_post_text,
+        can_flag=can_flag,
+        edit_needs_reason=edit_needs_reason,
+        can_see_moderation_log=can_see_moderation_log,
+        can_change_role=can_change_role,
+        can_suspend=can_suspend,
+        can_verify=can_verify,
     )

@@ -69,6 +69,10 @@ def config_for_tests(database_url: str, **overrides: Any) -> dict[str, Any]:
         "PASSWORD_HASH_TIME_COST": 1,
         "PASSWORD_HASH_MEMORY_COST": 1024,
         "PASSWORD_HASH_PARALLELISM": 1,
+        # Ordinary tests post directly; pre-moderation tests ask for it with app_factory().
+        "PREMODERATION_POSTS": 0,
+        # Rate limits have their own tests (test_ratelimits.py), which switch them on.
+        "RATELIMIT_ENABLED": False,
         **overrides,
     }
 

@@ -139,3 +139,23 @@ def test_diff_marks_whole_added_and_removed_lines():
 
 def test_diff_treats_windows_line_breaks_as_line_breaks():
     assert runs("a\r\nb", "a\nb") == [("same", "a\nb")]
+
+
+def test_history_of_a_hidden_post_is_not_shown_to_others(app, client, auth, make):
+    from forum071.extensions import db
+    from forum071.models import Post
+
+    author = make.user("verborgen_auteur")
+    make.user("nieuwsgierig")
+    thread_id = make.thread(author, body="Eerste versie met GEHEIM-TEKST.")
+    post_id = make.first_post_id(thread_id)
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        post.body = "Tweede versie"
+        post.edit_count = 1
+        post.state = "hidden"
+        db.session.commit()
+
+    auth.login("nieuwsgierig")
+
+    assert client.get(f"/posts/{post_id}/history").status_code == 404

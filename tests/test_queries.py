@@ -16,9 +16,12 @@ from flask import Flask
 from sqlalchemy import event, func, select
 
 from forum071.extensions import db
-from forum071.models import Notification, Post, Thread, User
+from forum071.models import Flag, ModerationAction, Notification, Post, Theme, Thread, User
+from forum071.moderation import post_services
+from forum071.moderation.services import log_action
 from forum071.pitches.services import post_pitch_update
 from forum071.questions import services as question_services
+from forum071.threads import services as thread_services
 from forum071.threads.services import edit_post
 from tests.factories import PASSWORD
 
@@ -463,5 +466,191 @@ def test_closed_question_page_with_its_accepted_answer_runs_the_same_few_queries
     body = client.get(url).get_data(as_text=True)
     assert body.count("Reactie") >= MANY
     assert 'id="accepted-answer"' in body and "De eerdere vraag" in body
+    assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
+    assert few <= QUERY_BUDGET, "\n".join(few_statements)
+
+
+# Moderation: the log (full and public) and a thread page full of flagged and hidden posts ----
+
+
+LOG_ACTIONS = (("hide", "post"), ("lock", "thread"), ("suspend", "user"), ("auto_hide", "post"))
+
+
+def add_log_entry(world: World) -> None:
+    """One log entry by its own moderator (or by the system), on a post, thread or user."""
+    n = next(world._counter)
+    action, target_type = LOG_ACTIONS[n % len(LOG_ACTIONS)]
+    moderator_id = None if action == "auto_hide" else world.make.user(
+        f"moderator-{n}", role="moderator"
+    )
+    with world.make.app.app_context():
+        moderator = db.session.get(User, moderator_id) if moderator_id else None
+        log_action(moderator, action, target_type, n + 1, f"Doelwit nummer {n}",
+                   f"Reden {n}", thread_id=n + 1)
+        db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("url", "viewer", "shows_moderator"),
+    [
+        ("/moderation/log", 3, False),
+        ("/moderation/log/public", None, False),
+        ("/moderation/log/public", 1, True),
+    ],
+    ids=["full log, moderator", "public log, anonymous", "public log naming moderators"],
+)
+def test_moderation_log_runs_the_same_few_queries_with_1_and_with_30_entries(
+    app_factory, make, url, viewer, shows_moderator
+):
+    app = app_factory(MODERATION_LOG_PER_PAGE=50, PUBLIC_LOG_SHOWS_MODERATOR=shows_moderator)
+    world = World(make)
+    client = app.test_client()
+    if viewer is not None:
+        response = client.post("/auth/login", data={"login": world.usernames[viewer],
+                                                    "password": PASSWORD})
+        assert response.status_code == 302
+    add_log_entry(world)
+    few, few_statements = count_for(app, client, url)
+    for _ in range(MANY - FEW):
+        add_log_entry(world)
+    many, many_statements = count_for(app, client, url)
+    body = client.get(url).get_data(as_text=True)
+    assert body.count('class="moderation-log__entry"') == MANY
+    assert ("moderator-1<" in body) == (url == "/moderation/log" or shows_moderator)
+    with app.app_context():
+        assert db.session.query(ModerationAction).count() == MANY
+    assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
+    assert few <= QUERY_BUDGET, "\n".join(few_statements)
+
+
+@pytest.mark.parametrize("viewer", [3, 1], ids=["moderator", "member"])
+def test_thread_page_with_flagged_hidden_and_deleted_posts_runs_the_same_few_queries(
+    roomy_app, make, viewer
+):
+    """Flag counts, placeholders and moderator buttons come from the posts' own columns."""
+    world = World(make)
+    client = roomy_app.test_client()
+    client.post("/auth/login", data={"login": world.usernames[viewer], "password": PASSWORD})
+    moderator_id = world.users[3]
+
+    def add_moderated_post() -> None:
+        world.add_post()
+        with roomy_app.app_context():
+            post = db.session.scalar(
+                select(Post).where(Post.thread_id == world.thread_id)
+                .order_by(Post.number.desc())
+            )
+            moderator = db.session.get(User, moderator_id)
+            flagger = db.session.get(User, world.users[(post.number + 1) % 3])
+            if post.author_id != flagger.id:
+                post_services.flag_post(flagger, post, "spam")
+            if post.number % 3 == 1:
+                post_services.hide_post(moderator, post, f"Reden {post.number}")
+            elif post.number % 3 == 2:
+                post_services.delete_post(moderator, post, f"Reden {post.number}")
+            db.session.commit()
+
+    add_moderated_post()
+    url = f"/threads/{world.thread_id}-een-drukke-draad"
+    few, few_statements = count_for(roomy_app, client, url)
+    for _ in range(MANY - FEW):
+        add_moderated_post()
+    many, many_statements = count_for(roomy_app, client, url)
+    body = client.get(url).get_data(as_text=True)
+    assert body.count('class="post__notice post__notice--hidden"') == MANY // 3
+    assert body.count('class="post__notice post__notice--deleted"') == MANY // 3
+    assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
+    assert few <= QUERY_BUDGET, "\n".join(few_statements)
+
+
+# Pre-moderation: the review queue, and a thread page with replies that wait -------------------
+
+
+@dataclass
+class Queue:
+    """Something in every section of the review queue, each item with its own author, thread
+    and flaggers."""
+
+    make: object
+    thread_id: int | None = None
+    _counter: Iterator[int] = field(default_factory=itertools.count)
+
+    @property
+    def app(self) -> Flask:
+        return self.make.app
+
+    def add(self) -> None:
+        n = next(self._counter)
+        owner = self.make.user(f"eigenaar-{n}")
+        newcomer = self.make.user(f"nieuwkomer-{n}", organisation=f"Start-up {n}")
+        thread_id = self.make.thread(owner, theme=THEMES[n % len(THEMES)],
+                                     title=f"Onderwerp nummer {n}")
+        flagged_id = self.make.reply(owner, thread_id, f"Reactie nummer {n} met reclame")
+        flaggers = [self.make.user(f"melder-{n}-{i}") for i in range(2)]
+        self.make.user(f"ambtenaar-{n}", role="official", organisation=f"Gemeente {n}")
+        with self.app.app_context():
+            author = db.session.get(User, newcomer)
+            thread = db.session.get(Thread, thread_id)
+            if n % 2:
+                thread_services.post_reply(author, thread, f"Wachtende reactie {n}", pending=True)
+            else:
+                theme = db.session.scalar(select(Theme).where(Theme.slug == "retail"))
+                thread_services.start_thread(author, "question", theme, [],
+                                             f"Wachtende vraag {n}", "Wie weet het?",
+                                             pending=True)
+            for i, flagger in enumerate(flaggers):
+                db.session.add(Flag(post_id=flagged_id, user_id=flagger,
+                                    reason=("spam", "other")[i], note=f"Notitie {n}-{i}"))
+            db.session.commit()
+
+
+def test_review_queue_runs_the_same_few_queries_with_1_and_with_30_items(app_factory, make):
+    """Waiting posts with thread and author history, flagged posts with their flags, officials:
+    one count query for all sections and one query per section."""
+    app = app_factory(QUEUE_PER_PAGE=50)
+    make.user("moderator-queue", role="moderator")
+    queue = Queue(make)
+    client = app.test_client()
+    client.post("/auth/login", data={"login": "moderator-queue", "password": PASSWORD})
+    queue.add()
+    few, few_statements = count_for(app, client, "/moderation/queue")
+    for _ in range(MANY - FEW):
+        queue.add()
+    many, many_statements = count_for(app, client, "/moderation/queue")
+    body = client.get("/moderation/queue").get_data(as_text=True)
+    assert body.count('class="queue-item" id="queue-post-') == MANY
+    assert body.count('class="queue-item" id="queue-flagged-') == MANY
+    assert body.count('class="queue-item" id="queue-official-') == MANY
+    assert body.count("Notitie ") == 2 * MANY
+    assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
+    assert few <= QUERY_BUDGET, "\n".join(few_statements)
+
+
+@pytest.mark.parametrize("viewer", ["author", "moderator"])
+def test_thread_page_with_waiting_replies_runs_the_same_few_queries(roomy_app, make, viewer):
+    """The replies that wait come along with the page's posts, in the same query."""
+    owner = make.user("draadeigenaar")
+    newcomer = make.user("nieuwkomer")
+    make.user("moderator-draad", role="moderator")
+    thread_id = make.thread(owner, title="Een drukke draad", replies=2)
+    client = roomy_app.test_client()
+    login = "nieuwkomer" if viewer == "author" else "moderator-draad"
+    client.post("/auth/login", data={"login": login, "password": PASSWORD})
+
+    def add_waiting_reply() -> None:
+        with roomy_app.app_context():
+            thread_services.post_reply(db.session.get(User, newcomer),
+                                       db.session.get(Thread, thread_id),
+                                       "Een **wachtende** reactie.", pending=True)
+            db.session.commit()
+
+    add_waiting_reply()
+    url = f"/threads/{thread_id}-een-drukke-draad"
+    few, few_statements = count_for(roomy_app, client, url)
+    for _ in range(MANY - FEW):
+        add_waiting_reply()
+    many, many_statements = count_for(roomy_app, client, url)
+    body = client.get(url).get_data(as_text=True)
+    assert body.count('id="post-pending-') == MANY
     assert many == few, "\n".join(["with 1:", *few_statements, "with 30:", *many_statements])
     assert few <= QUERY_BUDGET, "\n".join(few_statements)

@@ -17,13 +17,18 @@ from sqlalchemy.exc import OperationalError
 import forum071.config
 from forum071 import ROOT, create_app
 from forum071.extensions import db
-from forum071.models import Notification, Post, Project, Support, Thread, User, utcnow
+from forum071.models import Flag, Notification, Post, Project, Support, Thread, User, utcnow
 from forum071.notifications.services import follow_project, follow_theme, unfollow_thread
 from tests.factories import PASSWORD
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PUBLIC = "public"  # meant for anonymous visitors too
 MEMBERS = "members"  # login required
+STAFF = "staff"  # moderators and admins
+ADMINS = "admins"
+
+# Who the walk's control test logs in as, for each kind of endpoint.
+ACTOR = {MEMBERS: "schrijver", STAFF: "moderator_m", ADMINS: "beheerder"}
 
 # Every rule that changes state. A new one makes test_every_state_changing_rule_is_listed fail
 # until it is added here (with URL values and form data below), so it joins the CSRF walk.
@@ -51,6 +56,25 @@ STATE_CHANGING_ENDPOINTS = {
     "notifications.unfollow_project": MEMBERS,
     "notifications.mark_all_read": MEMBERS,
     "notifications.mark_read": MEMBERS,
+    "moderation_flags.flag": MEMBERS,
+    "moderation_queue.approve": STAFF,
+    "moderation_queue.reject": STAFF,
+    "moderation_posts.hide": STAFF,
+    "moderation_posts.unhide": STAFF,
+    "moderation_posts.delete": STAFF,
+    "moderation_posts.dismiss": STAFF,
+    "moderation_threads.lock": STAFF,
+    "moderation_threads.unlock": STAFF,
+    "moderation_threads.pin": STAFF,
+    "moderation_threads.unpin": STAFF,
+    "moderation_threads.move": STAFF,
+    "moderation_threads.merge": STAFF,
+    "moderation_threads.split": STAFF,
+    "moderation_users.verify": STAFF,
+    "moderation_users.role": ADMINS,
+    "moderation_users.suspend": STAFF,
+    "moderation_users.unsuspend": STAFF,
+    "moderation_users.remove_content": STAFF,
 }
 
 EVIL_TARGETS = [
@@ -221,10 +245,20 @@ class World:
     reply_id: int  # ander_lid's answer
     pitch_id: int
     notification_id: int
+    pending_post_id: int  # a reply by ander_lid waiting for review
 
     def url_values(self, endpoint: str) -> dict[str, object]:
         thread_id = self.pitch_id if endpoint == "pitches.post_update" else self.thread_id
-        post_id = self.reply_id if endpoint.startswith("notifications.") else self.post_id
+        post_id = self.post_id
+        if endpoint.startswith(("notifications.", "moderation_flags.", "moderation_posts.")):
+            post_id = self.reply_id
+        elif endpoint.startswith("moderation_queue."):
+            post_id = self.pending_post_id
+        username = "schrijver"
+        if endpoint == "moderation_users.verify":
+            username = "ambtenaar_a"
+        elif endpoint.startswith("moderation_users."):
+            username = "ander_lid"
         return {
             "thread_id": thread_id,
             "post_id": post_id,
@@ -232,7 +266,7 @@ class World:
             "theme_slug": "circulaire-economie",
             "project_slug": "smart071",
             "notification_id": self.notification_id,
-            "username": "schrijver",
+            "username": username,
         }
 
     def form(self, endpoint: str) -> dict[str, str]:
@@ -268,6 +302,28 @@ class World:
                 "ask_categories": "launching_customer",
             },
             "users.edit": {"organisation": "Repair Café Leiden", "bio": "Regel een"},
+            "moderation_flags.flag": {"reason": "spam", "note": ""},
+            "moderation_queue.approve": {"reason": ""},
+            "moderation_queue.reject": {"reason": "Reclame"},
+            "moderation_posts.hide": {"reason": "Reclame"},
+            "moderation_posts.unhide": {"reason": ""},
+            "moderation_posts.delete": {"reason": "Reclame"},
+            "moderation_posts.dismiss": {"reason": ""},
+            "moderation_threads.lock": {"reason": "Te fel"},
+            "moderation_threads.unlock": {"reason": ""},
+            "moderation_threads.pin": {"scope": "theme"},
+            "moderation_threads.unpin": {"scope": "theme"},
+            "moderation_threads.move": {"theme": "duurzame-mobiliteit"},
+            "moderation_threads.merge": {"into": str(self.pitch_id)},
+            "moderation_threads.split": {
+                "post_ids": str(self.reply_id),
+                "title": "Een afgesplitst onderwerp",
+            },
+            "moderation_users.verify": {},
+            "moderation_users.role": {"role": "student"},
+            "moderation_users.suspend": {"until": "", "reason": "Spam"},
+            "moderation_users.unsuspend": {},
+            "moderation_users.remove_content": {"reason": "Spam"},
         }.get(endpoint, {})
 
     def prepare(self, endpoint: str) -> None:
@@ -290,6 +346,18 @@ class World:
             elif endpoint == "notifications.unfollow_project":
                 smart071 = db.session.scalar(select(Project).where(Project.slug == "smart071"))
                 follow_project(schrijver, smart071)
+            elif endpoint == "moderation_posts.unhide":
+                db.session.get(Post, self.reply_id).state = "hidden"
+            elif endpoint == "moderation_posts.dismiss":
+                db.session.add(Flag(post_id=self.reply_id, user_id=schrijver.id, reason="spam"))
+                db.session.get(Post, self.reply_id).flag_count = 1
+            elif endpoint == "moderation_threads.unlock":
+                thread.locked = True
+            elif endpoint == "moderation_threads.unpin":
+                thread.pinned = True
+            elif endpoint == "moderation_users.unsuspend":
+                ander = db.session.scalar(select(User).where(User.username == "ander_lid"))
+                ander.suspended_at = utcnow()
             db.session.commit()
 
     def requests(self, endpoint: str):
@@ -312,6 +380,9 @@ def post_version(app: Flask, post_id: int) -> str:
 def world(app, make) -> World:
     author_id = make.user("schrijver")
     other_id = make.user("ander_lid")
+    make.user("moderator_m", role="moderator")
+    make.user("beheerder", role="admin")
+    make.user("ambtenaar_a", role="official")
     thread_id = make.thread(author_id, kind="question", projects=("smart071",))
     reply_id = make.reply(other_id, thread_id, "Probeer het eens bij de gemeente.")
     pitch_id = make.thread(author_id, kind="pitch", title="Een pitch om bij te werken")
@@ -320,8 +391,26 @@ def world(app, make) -> World:
             select(Notification.id).where(Notification.user_id == author_id)
         )
     assert notification_id is not None
+    with app.app_context():
+        pending = Post(
+            thread_id=thread_id,
+            number=None,
+            author_id=other_id,
+            body="Nog te beoordelen",
+            body_html="<p>Nog te beoordelen</p>",
+            state="pending",
+        )
+        db.session.add(pending)
+        db.session.commit()
+        pending_post_id = pending.id
     return World(
-        app, thread_id, make.first_post_id(thread_id), reply_id, pitch_id, notification_id
+        app,
+        thread_id,
+        make.first_post_id(thread_id),
+        reply_id,
+        pitch_id,
+        notification_id,
+        pending_post_id,
     )
 
 
@@ -395,7 +484,10 @@ def test_member_state_change_without_own_token_is_refused(app, client, world, en
 @pytest.mark.parametrize("endpoint", sorted(STATE_CHANGING_ENDPOINTS))
 def test_walk_requests_do_change_something_with_the_right_token(app, client, world, endpoint):
     """The control for the walk: its data is valid, so only the token can have stopped it."""
-    if STATE_CHANGING_ENDPOINTS[endpoint] == MEMBERS or endpoint == "main.set_language":
+    access = STATE_CHANGING_ENDPOINTS[endpoint]
+    if access in ACTOR:
+        login(client, ACTOR[access])
+    elif endpoint == "main.set_language":
         login(client, "schrijver")
     world.prepare(endpoint)
     before, was_logged_in = snapshot(app), is_logged_in(client)
@@ -422,7 +514,7 @@ def test_anonymous_state_change_with_valid_token_needs_login_or_is_public(
         response = client.open(path, method=method, data=data)
         assert response.status_code not in (200, 500)
         assert response.status_code < 500
-        if STATE_CHANGING_ENDPOINTS[endpoint] == MEMBERS:
+        if STATE_CHANGING_ENDPOINTS[endpoint] != PUBLIC:
             # 401: the login page, carrying what the visitor typed.
             assert response.status_code in (302, 303, 400, 401, 403)
             if response.status_code in (302, 303):

@@ -19,9 +19,11 @@ from ..models import (
     count_threads,
     in_project,
     latest_threads,
+    post_is_published,
     posts_in_thread,
     projects_in_order,
     themes_in_order,
+    thread_is_listed,
     thread_with_context,
 )
 from ..pagination import paginate, requested_page
@@ -161,14 +163,19 @@ def threads():
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id: int):
     """One thread with a page of its posts (?page=, 50 posts a page)."""
-    found = db.session.execute(thread_with_context(thread_id)).unique().scalar_one_or_none()
+    found = db.session.execute(
+        thread_with_context(thread_id).where(thread_is_listed())
+    ).unique().scalar_one_or_none()
     if found is None:
         abort(404)
     number = requested_page()
     pages = max(1, math.ceil(found.post_count / API_POSTS_PER_PAGE))
     if number > pages:
         abort(404)
-    posts = db.session.scalars(posts_in_thread(found.id, number, API_POSTS_PER_PAGE))
+    # Never what waits for review, nor hidden or deleted posts.
+    posts = db.session.scalars(
+        posts_in_thread(found.id, number, API_POSTS_PER_PAGE).where(post_is_published())
+    )
     answer = thread_json(found)
     answer["posts"] = [post_json(post) for post in posts]
     answer["posts_page"] = number

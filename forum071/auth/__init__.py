@@ -8,21 +8,25 @@ from flask_login import LoginManager
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import User
+from ..models import User, review_queue_count_column
 from ..notifications.services import unread_count_column
 from ..security import is_safe_redirect_target
 from .forms import LoginForm
 
 
 def _load_user(session_token: str) -> User | None:
-    """The user of this session token, with their unread notification count in one query."""
+    """The user of this session token, with their unread notification count (and, for
+    moderators, what waits in the review queue) in one query."""
     row = db.session.execute(
-        select(User, unread_count_column()).where(User.session_token == session_token)
+        select(User, unread_count_column(), review_queue_count_column()).where(
+            User.session_token == session_token
+        )
     ).first()
     if row is None:
         return None
-    user, unread = row
+    user, unread, waiting = row
     user.unread_notifications = unread or 0
+    user.review_queue_count = waiting or 0
     return user
 
 

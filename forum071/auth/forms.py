@@ -28,6 +28,7 @@ from .. import passwords
 from ..extensions import db
 from ..labels import ROLE_LABELS
 from ..models import SELF_SERVICE_ROLES, Role, User
+from ..ratelimits import LOGIN_RATE_LIMITED_MESSAGE, RateLimitAware
 
 # At registration an official names the kind of organisation, so the label says more.
 REGISTRATION_ROLE_LABELS = {
@@ -46,7 +47,9 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(RateLimitAware, FlaskForm):
+    rate_limit_field = "username"
+
     username = StringField(
         _l("Username"),
         filters=[_strip_lower],
@@ -83,6 +86,13 @@ class RegisterForm(FlaskForm):
         filters=[_strip],
         validators=[Optional(), Length(max=120)],
     )
+    # Honeypot: hidden from people (templates/auth/register.html), filled in by some bots.
+    # The view refuses a filled one like an ordinary validation error, without saying why.
+    website = StringField(_l("Leave this empty"))
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return bool((self.website.data or "").strip())
 
     def validate_username(self, field: StringField) -> None:
         taken = db.session.scalar(select(User.id).where(User.username == field.data))
@@ -104,7 +114,10 @@ class RegisterForm(FlaskForm):
             raise ValidationError(" ".join(problem.render(gettext) for problem in problems))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(RateLimitAware, FlaskForm):
+    rate_limit_field = "password"
+    rate_limit_message = LOGIN_RATE_LIMITED_MESSAGE
+
     login = StringField(
         _l("Username or email address"),
         filters=[_strip_lower],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..forms import ActionForm, rerender_on_csrf_failure
 from ..i18n import LANGUAGE_SESSION_KEY
+from ..ratelimits import limit_login, limit_registrations
 from ..security import safe_next_url
 from . import carried_draft, services
 from .forms import LoginForm, RegisterForm
@@ -33,12 +34,22 @@ def _start_session(user, remember: bool = False) -> None:
 
 @bp.route("/register", methods=["GET", "POST"])
 @rerender_on_csrf_failure
+@limit_registrations
 def register():
     """Create an account and log it in."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if form.is_submitted() and form.honeypot_filled:
+        # A bot filled the hidden field: refuse like any validation error, without saying why
+        # (a person whose browser filled it can simply send the form again; it comes back
+        # empty). It counts against the registration limit like an account created.
+        g.honeypot_filled = True
+        if valid:
+            valid = False
+            form.password.errors.append(_("Enter your password again and send the form."))
+    if valid:
         user = services.create_user(
             form.username.data,
             form.email.data,
@@ -63,6 +74,7 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @rerender_on_csrf_failure
+@limit_login
 def login():
     """Log in with a username or email address and a password."""
     form = LoginForm()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
@@ -24,6 +28,7 @@ from wtforms.widgets import HiddenInput
 from ..forms import SubmissionForm, markdown_body_validator
 from ..labels import KIND_LABELS, localized
 from ..models import PitchStage, ThreadKind
+from ..moderation.services import needs_premoderation
 from ..pitches.forms import (
     START_STAGES,
     ask_categories_field,
@@ -31,6 +36,8 @@ from ..pitches.forms import (
     stage_field,
     unique_categories,
 )
+from ..ratelimits import RateLimitAware
+from ..rendering import MENTION, RenderError, render_markdown
 
 TITLE_MAX_LENGTH = 200
 TITLE_MIN_LENGTH = 5
@@ -80,11 +87,59 @@ def _only_for_pitches(form: NewThreadForm, field) -> None:
         raise StopValidation()
 
 
+_LINK_TAG = re.compile(r"<a\s")
+
+
+def count_links(source: str) -> int:
+    """Links in a post as readers get them: Markdown links, autolinks, bare addresses."""
+    try:
+        return len(_LINK_TAG.findall(render_markdown(source)))
+    except RenderError:
+        return 0  # markdown_body_validator refuses such a text anyway
+
+
+def count_mentions(source: str) -> int:
+    """Different members @mentioned in a post."""
+    return len({match.group(1).lower() for match in MENTION.finditer(source)})
+
+
+def premoderation_limits(form: FlaskForm, field: TextAreaField) -> None:
+    """Accounts still in pre-moderation may post only a few links and @mentions (spam)."""
+    if not current_user.is_authenticated or not needs_premoderation(current_user):
+        return
+    text = field.data or ""
+    max_links = int(current_app.config["PREMODERATION_MAX_LINKS"])
+    max_mentions = int(current_app.config["PREMODERATION_MAX_MENTIONS"])
+    problems = []
+    links = count_links(text)
+    if links > max_links:
+        problems.append(
+            _l(
+                "Until your first posts are approved, a post may contain at most %(max)d links "
+                "(this one has %(count)d).",
+                max=max_links,
+                count=links,
+            )
+        )
+    mentions = count_mentions(text)
+    if mentions > max_mentions:
+        problems.append(
+            _l(
+                "Until your first posts are approved, a post may mention at most %(max)d "
+                "members (this one mentions %(count)d).",
+                max=max_mentions,
+                count=mentions,
+            )
+        )
+    if problems:
+        raise ValidationError(" ".join(str(problem) for problem in problems))
+
+
 class BodyField(TextAreaField):
     """A Markdown text area; its limits are checked by markdown_body_validator."""
 
 
-class NewThreadForm(SubmissionForm):
+class NewThreadForm(RateLimitAware, SubmissionForm):
     kind = SelectField(
         _l("Kind"),
         choices=[SelectChoice(kind.value, KIND_LABELS[kind]) for kind in ThreadKind],
@@ -108,7 +163,9 @@ class NewThreadForm(SubmissionForm):
             _title_length,
         ],
     )
-    body = BodyField(_l("Message"), validators=[_body_required, markdown_body_validator])
+    body = BodyField(
+        _l("Message"), validators=[_body_required, markdown_body_validator, premoderation_limits]
+    )
     # "For pitches": where the initiative stands and what input the pitcher asks for.
     stage = stage_field(_l("Stage"), START_STAGES, _only_for_pitches, blank_is_idea=True)
     ask = ask_field(_only_for_pitches)
@@ -143,11 +200,16 @@ class NewThreadForm(SubmissionForm):
         self.projects.choices = [SelectChoice(project.slug, project.name) for project in projects]
 
 
-class ReplyForm(SubmissionForm):
-    body = BodyField(_l("Your reply"), validators=[_body_required, markdown_body_validator])
+class ReplyForm(RateLimitAware, SubmissionForm):
+    body = BodyField(
+        _l("Your reply"),
+        validators=[_body_required, markdown_body_validator, premoderation_limits],
+    )
 
 
 class EditPostForm(FlaskForm):
-    body = BodyField(_l("Message"), validators=[_body_required, markdown_body_validator])
+    body = BodyField(
+        _l("Message"), validators=[_body_required, markdown_body_validator, premoderation_limits]
+    )
     # The version the editor started from: an edit made on top of someone else's is refused.
     base_version = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -6,13 +6,15 @@ Services never commit: the view commits once, so an action is all or nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import case, inspect, literal, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import (
+    ContentState,
     NotificationKind,
     PitchStage,
     Post,
@@ -49,24 +51,57 @@ def find_submission(author: User, client_token: str | None) -> Post | None:
     )
 
 
+def reserve_number(thread: Thread, poster: User, posted_at: datetime) -> int:
+    """Reserve the next post number in the thread and bump its activity, in one UPDATE.
+
+    Two posts at the same moment get different numbers instead of colliding. A post
+    published later with an earlier time (approved from the review queue) does not move the
+    thread's last activity back.
+    """
+    later = Thread.last_post_at <= posted_at
+    posted = literal(posted_at, Thread.last_post_at.type)
+    number = db.session.execute(
+        update(Thread)
+        .where(Thread.id == thread.id)
+        .values(
+            post_count=Thread.post_count + 1,
+            last_post_at=case((later, posted), else_=Thread.last_post_at),
+            last_poster_id=case((later, poster.id), else_=Thread.last_poster_id),
+        )
+        .returning(Thread.post_count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    # Keep the loaded thread in step: its count is known, its last activity read when needed.
+    set_committed_value(thread, "post_count", number)
+    db.session.expire(thread, ["last_post_at", "last_poster_id", "last_poster"])
+    return number
+
+
+def count_published_post(author: User) -> None:
+    """One more of the author's posts is out: after PREMODERATION_POSTS they post directly."""
+    db.session.execute(
+        update(User)
+        .where(User.id == author.id)
+        .values(published_post_count=User.published_post_count + 1)
+    )
+
+
 def _add_post(
     author: User,
     thread: Thread,
     body: str,
     client_token: str | None,
     mentions: follows.MentionLookup | None = None,
+    *,
+    pending: bool = False,
+    opening: bool = False,
 ) -> Post:
+    """Store a post. A pending reply waits for review without a number and leaves the thread
+    as it is; a pending thread's opening post is number 1 of a thread nobody else sees."""
     now = utcnow()
-    # One UPDATE both reserves the post's number and bumps the thread, so two replies at
-    # the same moment get different numbers instead of colliding.
-    number = db.session.execute(
-        update(Thread)
-        .where(Thread.id == thread.id)
-        .values(
-            post_count=Thread.post_count + 1, last_post_at=now, last_poster_id=author.id
-        )
-        .returning(Thread.post_count)
-    ).scalar_one()
+    number = None
+    if opening or not pending:
+        number = reserve_number(thread, author, now)
     post = Post(
         thread_id=thread.id,
         number=number,
@@ -75,9 +110,13 @@ def _add_post(
         body_html=str(render_markdown(body, mentionable=mentions)),
         created_at=now,
         client_token=client_token,
+        state=ContentState.PENDING if pending else ContentState.PUBLISHED,
     )
     db.session.add(post)
-    _record_sector(author, thread)
+    if opening or not pending:
+        record_sector(author, thread)
+    if not pending:
+        count_published_post(author)
     db.session.flush()
     return post
 
@@ -89,7 +128,7 @@ SECTOR_COLUMNS = {
 }
 
 
-def _record_sector(author: User, thread: Thread) -> None:
+def record_sector(author: User, thread: Thread) -> None:
     """Mark that the author's part of the region (entrepreneurs, education, government) posted."""
     sector = author.sector
     if sector is None:
@@ -113,11 +152,15 @@ def start_thread(
     stage: PitchStage | str | None = None,
     ask: str = "",
     ask_categories: Sequence[str] = (),
+    pending: bool = False,
 ) -> Thread:
     """Open a thread with its first post under a theme and zero or more projects.
 
     The author follows it, and the followers of its theme and projects hear of it. A pitch
     starts at the stage given (an idea unless said otherwise) with what it asks for.
+
+    A ``pending`` thread (a new account's) waits for review: only its author and the
+    moderators see it, no list counts it and nobody hears of it until it is approved.
     """
     now = utcnow()
     kind = ThreadKind(kind)
@@ -136,41 +179,77 @@ def start_thread(
         last_poster_id=author.id,
         post_count=0,
         projects=list(projects),
+        state=ContentState.PENDING if pending else ContentState.PUBLISHED,
     )
     db.session.add(thread)
     db.session.flush()
     mentions = follows.MentionLookup()
-    opening_post = _add_post(author, thread, body, client_token, mentions)
-    follows.follow_thread(author, thread, automatic=True)
-    mentioned = follows.notify_mentions(author, thread, opening_post, mentions)
-    follows.notify_new_thread(author, thread, opening_post, exclude=mentioned)
-    db.session.execute(
-        update(Theme).where(Theme.id == theme.id).values(thread_count=Theme.thread_count + 1)
+    opening_post = _add_post(
+        author, thread, body, client_token, mentions, pending=pending, opening=True
     )
-    if projects:
-        db.session.execute(
-            update(Project)
-            .where(Project.id.in_([project.id for project in projects]))
-            .values(thread_count=Project.thread_count + 1)
-        )
+    follows.follow_thread(author, thread, automatic=True)
+    if not pending:
+        announce_thread(author, thread, opening_post, mentions)
     return thread
 
 
+def announce_thread(
+    author: User, thread: Thread, opening_post: Post, mentions: follows.MentionLookup
+) -> None:
+    """What publishing a thread means beyond its rows: the theme and projects count it, the
+    members it mentions and the followers of its theme and projects hear of it."""
+    mentioned = follows.notify_mentions(author, thread, opening_post, mentions)
+    follows.notify_new_thread(author, thread, opening_post, exclude=mentioned)
+    db.session.execute(
+        update(Theme)
+        .where(Theme.id == thread.theme_id)
+        .values(thread_count=Theme.thread_count + 1)
+    )
+    project_ids = [project.id for project in thread.projects]
+    if project_ids:
+        db.session.execute(
+            update(Project)
+            .where(Project.id.in_(project_ids))
+            .values(thread_count=Project.thread_count + 1)
+        )
+
+
 def post_reply(
-    author: User, thread: Thread, body: str, client_token: str | None = None
+    author: User,
+    thread: Thread,
+    body: str,
+    client_token: str | None = None,
+    *,
+    pending: bool = False,
 ) -> Post:
     """Add a reply at the end of the thread; the author follows it, its followers hear of it.
 
-    Members the reply @mentions get a mention notification instead of the reply one.
+    Members the reply @mentions get a mention notification instead of the reply one. A
+    ``pending`` reply (a new account's) gets no number and tells nobody until it is approved.
     """
     mentions = follows.MentionLookup()
-    post = _add_post(author, thread, body, client_token, mentions)
+    post = _add_post(author, thread, body, client_token, mentions, pending=pending)
     follows.follow_thread(author, thread, automatic=True)
+    if not pending:
+        announce_reply(author, thread, post, mentions)
+    return post
+
+
+def announce_reply(
+    author: User, thread: Thread, post: Post, mentions: follows.MentionLookup
+) -> None:
+    """Tell the members a published reply mentions, and the thread's other followers."""
     mentioned = follows.notify_mentions(author, thread, post, mentions)
     follows.notify_thread_followers(
         NotificationKind.REPLY, author, thread, post, exclude=mentioned
     )
-    return post
+
+
+def mentions_in(body: str) -> follows.MentionLookup:
+    """The members a stored text mentions (for a post published after review)."""
+    mentions = follows.MentionLookup()
+    render_markdown(body, mentionable=mentions)
+    return mentions
 
 
 def edit_post(

@@ -26,10 +26,23 @@ from ..models import (
     projects_in_order,
     themes_in_order,
     thread_with_context,
+    unnumbered_posts_shown_to,
 )
+from ..moderation import post_services, thread_services
+from ..moderation.post_forms import StaffEditPostForm
+from ..moderation.services import needs_premoderation
+from ..moderation.users import suspended_response
 from ..notifications.services import following_thread_column
 from ..pagination import Page, requested_page, with_query
-from ..permissions import can_edit_post, can_reply
+from ..permissions import (
+    can_edit_post,
+    can_moderate,
+    can_reply,
+    can_see_post_text,
+    can_see_thread,
+    edit_needs_reason,
+)
+from ..ratelimits import limit_posts
 from . import history as post_history
 from . import services
 from .forms import EditPostForm, NewThreadForm, ReplyForm
@@ -45,11 +58,20 @@ def thread_url(thread: Thread, **values) -> str:
 
 
 def post_url(post: Post, thread: Thread | None = None) -> str:
-    """The address of the thread page that shows this post, anchored at it."""
+    """The address of the thread page that shows this post, anchored at it.
+
+    A reply waiting for review has no number yet: its author finds it after the last page's
+    posts.
+    """
     thread = thread or post.thread
     per_page = current_app.config["POSTS_PER_PAGE"]
-    page = math.ceil(post.number / per_page)
-    return thread_url(thread, page=page if page > 1 else None, _anchor=f"post-{post.number}")
+    if post.number is None:
+        page = max(1, math.ceil(thread.post_count / per_page))
+        anchor = f"post-pending-{post.id}"
+    else:
+        page = math.ceil(post.number / per_page)
+        anchor = f"post-{post.number}"
+    return thread_url(thread, page=page if page > 1 else None, _anchor=anchor)
 
 
 def _load_thread(thread_id: int) -> Thread:
@@ -73,7 +95,8 @@ def _load_thread_page(thread_id: int) -> tuple[Thread, bool | None]:
     if current_user.is_authenticated:
         query = query.add_columns(following_thread_column(current_user.id))
     row = db.session.execute(query).unique().first()
-    if row is None:
+    # A thread waiting for review exists only for its author and the moderators.
+    if row is None or not can_see_thread(current_user, row[0]):
         abort(404)
     return row[0], (bool(row[1]) if current_user.is_authenticated else None)
 
@@ -92,7 +115,16 @@ def _render_thread(
         page_number = page_count
     if page_number > page_count:
         abort(404)
-    posts = db.session.scalars(posts_in_thread(thread.id, page_number, per_page)).all()
+    # Replies waiting for review (or rejected) come along on the last page, in the same query:
+    # the viewer's own, and for moderators everyone's that wait.
+    unnumbered = None
+    if current_user.is_authenticated and page_number == page_count:
+        unnumbered = unnumbered_posts_shown_to(current_user.id, can_moderate(current_user))
+    found = db.session.scalars(
+        posts_in_thread(thread.id, page_number, per_page, unnumbered=unnumbered)
+    ).all()
+    posts = [post for post in found if post.number is not None]
+    pending_replies = [post for post in found if post.number is None]
     page = Page(items=posts, number=page_number, per_page=per_page, total=thread.post_count)
     supported_ids: set[int] = set()
     if current_user.is_authenticated and posts:
@@ -110,6 +142,8 @@ def _render_thread(
             "threads/show.html",
             thread=thread,
             page=page,
+            opening_post=next((post for post in posts if post.number == 1), None),
+            pending_replies=pending_replies,
             reply_form=reply_form,
             following=following,
             supported_ids=supported_ids,
@@ -124,8 +158,11 @@ def _render_thread(
 @bp.route("/threads/new", methods=["GET", "POST"])
 @login_required
 @rerender_on_csrf_failure
+@limit_posts
 def create():
     """Start a discussion, pitch or question under a theme and projects."""
+    if current_user.is_suspended:
+        return suspended_response(current_user)
     themes = db.session.scalars(themes_in_order()).all()
     projects = db.session.scalars(projects_in_order()).all()
     form = NewThreadForm()
@@ -141,6 +178,7 @@ def create():
             return _redirect_to_existing(existing)
         theme = next(t for t in themes if t.slug == form.theme.data)
         chosen = [p for p in projects if p.slug in set(form.projects.data or [])]
+        pending = needs_premoderation(current_user)
         thread = _submit_once(
             lambda: services.start_thread(
                 current_user,
@@ -150,12 +188,16 @@ def create():
                 form.title.data,
                 form.body.data,
                 client_token=form.submission_id.data,
+                pending=pending,
                 **form.pitch_fields(),
             )
         )
         if thread is None:
             return _redirect_to_submission(form.submission_id.data)
-        flash(_("Your thread is published."), "success")
+        if pending:
+            flash(_("Your post waits for a moderator's review."), "info")
+        else:
+            flash(_("Your thread is published."), "success")
         return redirect(thread_url(thread), 303)
     status = 422 if form.is_submitted() else 200
     return (
@@ -197,6 +239,9 @@ def _redirect_to_submission(client_token: str):
 def show(thread_id: int, slug: str | None = None):
     """Show a thread's posts, a page at a time, with a reply form."""
     thread, following = _load_thread_page(thread_id)
+    if thread_services.merged_into(thread) is not None:
+        # A merged thread lives on in the thread it was merged into.
+        return redirect(thread_url(thread.duplicate_of), 301)
     if (slug or "") != thread.slug:
         return redirect(with_query(thread_url(thread), request.args), 301)
     return _render_thread(thread, following, requested_page(), ReplyForm())
@@ -205,9 +250,12 @@ def show(thread_id: int, slug: str | None = None):
 @bp.post("/threads/<int:thread_id>/reply")
 @login_required
 @rerender_on_csrf_failure
+@limit_posts
 def reply(thread_id: int):
     """Add a reply to a thread."""
     thread, following = _load_thread_page(thread_id)
+    if current_user.is_suspended:
+        return suspended_response(current_user)
     if not can_reply(current_user, thread):
         abort(403)
     form = ReplyForm()
@@ -215,14 +263,22 @@ def reply(thread_id: int):
         existing = services.find_submission(current_user, form.submission_id.data)
         if existing is not None:
             return _redirect_to_existing(existing)
+        pending = needs_premoderation(current_user)
         post = _submit_once(
             lambda: services.post_reply(
-                current_user, thread, form.body.data, client_token=form.submission_id.data
+                current_user,
+                thread,
+                form.body.data,
+                client_token=form.submission_id.data,
+                pending=pending,
             )
         )
         if post is None:
             return _redirect_to_submission(form.submission_id.data)
-        flash(_("Your reply is posted."), "success")
+        if pending:
+            flash(_("Your post waits for a moderator's review."), "info")
+        else:
+            flash(_("Your reply is posted."), "success")
         return redirect(post_url(post, thread), 303)
     return _render_thread(thread, following, None, form, status=422)
 
@@ -231,7 +287,11 @@ def reply(thread_id: int):
 @login_required
 @rerender_on_csrf_failure
 def edit_post(post_id: int):
-    """Edit one's own post; an edit on top of a newer version is shown as a conflict."""
+    """Edit a post; an edit on top of a newer version is shown as a conflict.
+
+    A moderator editing someone else's post gives a reason, kept in the edit history and the
+    moderation log.
+    """
     post = db.session.scalar(
         select(Post).options(joinedload(Post.thread)).where(Post.id == post_id)
     )
@@ -239,10 +299,18 @@ def edit_post(post_id: int):
         abort(404)
     if not can_edit_post(current_user, post):
         abort(403)
-    form = EditPostForm(data={"body": post.body, "base_version": post.version})
+    needs_reason = edit_needs_reason(current_user, post)
+    form_class = StaffEditPostForm if needs_reason else EditPostForm
+    form = form_class(data={"body": post.body, "base_version": post.version})
     if form.validate_on_submit():
+        reason = form.reason.data if needs_reason else ""
+        changed = form.body.data != post.body
         try:
-            services.edit_post(current_user, post, form.body.data, form.base_version.data)
+            services.edit_post(
+                current_user, post, form.body.data, form.base_version.data, reason=reason
+            )
+            if needs_reason and changed:
+                post_services.record_staff_edit(current_user, post, reason)
             db.session.commit()
         except services.EditConflict:
             db.session.rollback()
@@ -266,7 +334,12 @@ def history(post_id: int):
         .options(joinedload(Post.thread), joinedload(Post.author))
         .where(Post.id == post_id)
     )
-    if post is None:
+    # Earlier versions say what a hidden, pending or deleted post says: the same rule applies.
+    if (
+        post is None
+        or not can_see_thread(current_user, post.thread)
+        or not can_see_post_text(current_user, post)
+    ):
         abort(404)
     revisions = db.session.scalars(
         select(PostRevision)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..forms import rerender_on_csrf_failure
-from ..models import Post, Thread, User, latest_threads
+from ..models import Post, Thread, User, latest_threads, post_is_published, thread_is_listed
 from ..pagination import paginate
 from ..permissions import can_edit_profile
 from . import services
@@ -37,16 +37,18 @@ def _latest_replies_and_answers(user: User) -> tuple[list[Post], list[Post]]:
     and its accepted ones include the latest accepted answers.
     """
     newest_first = (Post.created_at.desc(), Post.id.desc())
+    # Only what everyone may read: published posts in published threads.
     latest_replies = (
         select(Post.id)
-        .where(Post.author_id == user.id, Post.number > 1)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(Post.author_id == user.id, Post.number > 1, post_is_published(), thread_is_listed())
         .order_by(*newest_first)
         .limit(PROFILE_POSTS)
     )
     latest_answers = (
         select(Post.id)
         .join(Thread, Thread.accepted_post_id == Post.id)
-        .where(Post.author_id == user.id)
+        .where(Post.author_id == user.id, post_is_published(), thread_is_listed())
         .order_by(*newest_first)
         .limit(PROFILE_POSTS)
     )
@@ -71,7 +73,7 @@ def show(username: str):
     """Show a member's role, organisation and bio, their threads, replies and accepted answers."""
     thread_total = (
         select(func.count(Thread.id))
-        .where(Thread.author_id == User.id)
+        .where(Thread.author_id == User.id, thread_is_listed())
         .correlate(User)
         .scalar_subquery()
     )

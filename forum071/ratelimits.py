@@ -1,0 +1,184 @@
+"""Rate limits (Flask-Limiter): who may try how often, and what a refused attempt looks like.
+
+Views are marked with the decorators below (``@limit_login``, ``@limit_posts``, ...); create_app
+wraps the marked views in a limiter made for that app, so every app (and every test) has its
+own counters and its own storage. The limits come from the configuration (``RATELIMIT_*``),
+Flask-Limiter's syntax: ``"10 per minute; 50 per hour"``.
+
+What is counted:
+
+- login: failed attempts, per IP address and per account (the login name as typed,
+  normalised). The account key does not depend on whether the account exists, so a refusal
+  tells nothing about that.
+- registration: accounts created (and honeypot hits) per IP address, so a class registering
+  together behind one address is not stopped by its own typing errors.
+- posts (threads and replies together) and flags: those accepted, per member.
+
+A refused attempt raises ``RateLimitExceeded`` (a 429); errors.handle_too_many_requests
+answers it with ``Retry-After`` and, for a form, the same form with what was typed.
+
+Storage: ``memory://`` in development and tests, Redis in production
+(``RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379"``) so that all gunicorn workers count
+together. When Redis cannot be reached the limiter fails open to per-process in-memory
+counters (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``) and logs a WARNING; it never answers 500.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from flask.wrappers import Response
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_login import current_user
+from wtforms import Form
+
+EXTENSION_KEY = "forum071_limiter"
+MARK = "_forum071_rate_limits"
+
+# Flask-Limiter's logger: its "storage unreachable" WARNING is the fail-open signal.
+LOGGER_NAME = "flask-limiter"
+
+RATE_LIMITED_MESSAGE = _l(
+    "You did this too often in a short time. Wait %(seconds)s seconds, then send it again: "
+    "we kept what you typed."
+)
+LOGIN_RATE_LIMITED_MESSAGE = _l("Too many login attempts. Wait %(seconds)s seconds and try again.")
+
+
+def client_ip() -> str:
+    return f"ip:{request.remote_addr or 'unknown'}"
+
+
+def login_account() -> str:
+    """The account a login attempt is for, as typed: the same key whether it exists or not."""
+    name = (request.form.get("login") or "").strip().lower()
+    if not name:
+        return client_ip()
+    return f"account:{name[:254]}"
+
+
+def member() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return client_ip()
+
+
+def _login_failed(response: Response) -> bool:
+    return response.status_code == 422
+
+
+def _registered(response: Response) -> bool:
+    return response.status_code < 400 or bool(g.get("honeypot_filled"))
+
+
+def _accepted(response: Response) -> bool:
+    return current_user.is_authenticated and response.status_code in (302, 303)
+
+
+# name -> (config key, key function, shared scope or None, what counts as an attempt)
+RULES: dict[str, tuple[str, Callable[[], str], str | None, Callable[[Response], bool]]] = {
+    "login_ip": ("RATELIMIT_LOGIN", client_ip, None, _login_failed),
+    "login_account": ("RATELIMIT_LOGIN_ACCOUNT", login_account, None, _login_failed),
+    "register": ("RATELIMIT_REGISTER", client_ip, None, _registered),
+    "posts": ("RATELIMIT_POSTS", member, "posts", _accepted),
+    "flags": ("RATELIMIT_FLAGS", member, "flags", _accepted),
+}
+
+
+def _mark(*rules: str, rerender: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a view for these rules; ``rerender``: its form is RateLimitAware, so a refused
+    POST re-shows it with the input (otherwise the 429 is the plain error page)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        setattr(view, MARK, (*getattr(view, MARK, ()), *rules))
+        if rerender:
+            view.rerender_on_rate_limit = True  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+limit_login = _mark("login_ip", "login_account", rerender=True)
+limit_registrations = _mark("register", rerender=True)
+limit_posts = _mark("posts", rerender=True)
+limit_flags = _mark("flags", rerender=False)
+
+
+def current_limiter() -> Limiter | None:
+    return current_app.extensions.get(EXTENSION_KEY)
+
+
+def is_rate_limited() -> bool:
+    """Whether this request is being answered as refused (the view re-shows its form)."""
+    return bool(g.get("rate_limited"))
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit this request broke lets it through again (at least 1)."""
+    limiter = current_limiter()
+    limit = limiter.current_limit if limiter is not None else None
+    if limit is None:
+        return 60
+    return max(1, int(limit.reset_at - time.time()))
+
+
+class RateLimitAware(Form):
+    """A form that does not validate while its request is refused by a rate limit.
+
+    The 429 handler calls the view again; the view then shows its form with the input and
+    this message on ``rate_limit_field``, exactly as after any other validation error.
+    """
+
+    rate_limit_field = "body"
+    rate_limit_message = RATE_LIMITED_MESSAGE
+
+    def validate(self, extra_validators=None) -> bool:
+        if not is_rate_limited():
+            return super().validate(extra_validators=extra_validators)
+        super().validate(extra_validators=extra_validators)
+        field = self[self.rate_limit_field]
+        field.errors = [
+            *field.errors,
+            self.rate_limit_message % {"seconds": retry_after_seconds()},
+        ]
+        return False
+
+
+def init_app(app: Flask) -> None:
+    """Wrap the marked views in a limiter for this app (after the blueprints are registered)."""
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    app.config["RATELIMIT_STORAGE_URI"] = uri
+    if uri.startswith(("redis://", "rediss://", "redis+")):
+        options = app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+        # A Redis that hangs (rather than refuses) must not hold a request for long.
+        options.setdefault("socket_connect_timeout", 1)
+        options.setdefault("socket_timeout", 1)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    limiter = Limiter(key_func=client_ip)
+    limiter.init_app(app)
+    # The 429 handler calls the view again to re-show its form; that call is not counted.
+    limiter.request_filter(is_rate_limited)
+    app.extensions[EXTENSION_KEY] = limiter
+
+    for endpoint, view in list(app.view_functions.items()):
+        wrapped = view
+        for rule in getattr(view, MARK, ()):
+            config_key, key_func, scope, counts = RULES[rule]
+            value = app.config[config_key]
+            if scope is None:
+                decorator = limiter.limit(
+                    value, key_func=key_func, methods=["POST"], deduct_when=counts
+                )
+            else:
+                decorator = limiter.shared_limit(
+                    value, scope, key_func=key_func, methods=["POST"], deduct_when=counts
+                )
+            wrapped = decorator(wrapped)
+        app.view_functions[endpoint] = wrapped

@@ -114,61 +114,59 @@ def flag_post(user: User, post: Post, reason: str, note: str = "") -> FlagOutcom
     return FlagOutcome(added=True, hidden=hidden)
 
 
-def hide_post(moderator: User, post: Post, reason: str) -> bool:
-    """Hide a published post (or confirm an auto-hide); False when already handled."""
+def _moderate(
+    moderator: User,
+    post: Post,
+    allowed_from,
+    new_state: ContentState,
+    action: str,
+    resolution: str,
+    reason: str,
+    shown_reason: str,
+) -> bool:
+    """Move a post to new_state when it is in an allowed state, resolve its open flags and
+    log it, all or nothing; False when another moderator already handled it."""
     done = _set_state(
         post,
-        or_(Post.state == ContentState.PUBLISHED, _auto_hidden()),
-        state=ContentState.HIDDEN,
-        moderation_reason=reason,
+        allowed_from,
+        state=new_state,
+        moderation_reason=shown_reason,
         moderated_by_id=moderator.id,
         moderated_at=utcnow(),
     )
     if done:
-        flags = _resolve_flags(moderator, post, Resolution.HIDDEN)
+        flags = _resolve_flags(moderator, post, resolution)
         log_action(
-            moderator, "hide", "post", post.id, post_label(post), reason,
+            moderator, action, "post", post.id, post_label(post), reason,
             thread_id=post.thread_id, flags=flags,
         )
     return done
+
+
+def hide_post(moderator: User, post: Post, reason: str) -> bool:
+    """Hide a published post (or confirm an auto-hide); False when already handled."""
+    allowed = or_(Post.state == ContentState.PUBLISHED, _auto_hidden())
+    return _moderate(
+        moderator, post, allowed, ContentState.HIDDEN, "hide", Resolution.HIDDEN, reason, reason
+    )
 
 
 def unhide_post(moderator: User, post: Post, reason: str = "") -> bool:
     """Publish a hidden post again, dismissing its flags; False when it is not hidden."""
-    done = _set_state(
-        post,
-        Post.state == ContentState.HIDDEN,
-        state=ContentState.PUBLISHED,
-        moderation_reason="",
-        moderated_by_id=moderator.id,
-        moderated_at=utcnow(),
+    allowed = Post.state == ContentState.HIDDEN
+    return _moderate(
+        moderator, post, allowed, ContentState.PUBLISHED, "unhide", Resolution.DISMISSED,
+        reason, "",
     )
-    if done:
-        flags = _resolve_flags(moderator, post, Resolution.DISMISSED)
-        log_action(
-            moderator, "unhide", "post", post.id, post_label(post), reason,
-            thread_id=post.thread_id, flags=flags,
-        )
-    return done
 
 
 def delete_post(moderator: User, post: Post, reason: str) -> bool:
     """Delete a published or hidden post (its place stays, with a notice); False when done."""
-    done = _set_state(
-        post,
-        Post.state.in_([ContentState.PUBLISHED, ContentState.HIDDEN]),
-        state=ContentState.DELETED,
-        moderation_reason=reason,
-        moderated_by_id=moderator.id,
-        moderated_at=utcnow(),
+    allowed = Post.state.in_([ContentState.PUBLISHED, ContentState.HIDDEN])
+    return _moderate(
+        moderator, post, allowed, ContentState.DELETED, "delete", Resolution.DELETED,
+        reason, reason,
     )
-    if done:
-        flags = _resolve_flags(moderator, post, Resolution.DELETED)
-        log_action(
-            moderator, "delete", "post", post.id, post_label(post), reason,
-            thread_id=post.thread_id, flags=flags,
-        )
-    return done
 
 
 def dismiss_flags(moderator: User, post: Post, reason: str = "") -> bool:

@@ -223,8 +223,13 @@ def test_five_members_flagging_at_once_hide_the_post_once(app, make, post_id):
         worker.start()
     for worker in workers:
         worker.join(timeout=60)
-    assert answers == [303] * 5
-    assert flags_of(app, post_id) == (5, 5, "hidden")
+    # A flag that arrives after the post is already hidden is refused (see
+    # test_hidden_post_cannot_be_flagged_again); how many do depends on timing.
+    accepted = answers.count(303)
+    assert len(answers) == 5
+    assert accepted >= 3
+    assert answers.count(403) == 5 - accepted
+    assert flags_of(app, post_id) == (accepted, accepted, "hidden")
     assert auto_hides(app, post_id) == 1
 
 

@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ratelimits,
         security,
         sqlite,
+        urls,
     )
     from .extensions import csrf, db, login_manager, migrate
     from .permissions import register_template_helpers
@@ -69,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     labels.init_app(app)
     pagination.init_app(app)
+    urls.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["cooked"] = markup_from_stored
 

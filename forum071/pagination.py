@@ -7,7 +7,7 @@ big table; an out-of-range page is a 404 rather than an empty page.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
@@ -85,10 +85,20 @@ def requested_page() -> int:
     return int(raw)
 
 
-def paginate(query: Select[Any], total: int, per_page: int, number: int | None = None) -> Page:
+def paginate(
+    query: Select[Any],
+    total: int,
+    per_page: int,
+    number: int | None = None,
+    *,
+    load: Callable[[Select[Any]], Sequence[Any]] | None = None,
+) -> Page:
+    """One page of ``query``; ``load`` turns the limited select() into the items (ORM
+    entities by default)."""
     number = requested_page() if number is None else number
     page_count = max(1, math.ceil(total / per_page))
     if number > page_count:
         abort(404)
-    items = db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique()
-    return Page(items=list(items), number=number, per_page=per_page, total=total)
+    limited = query.limit(per_page).offset((number - 1) * per_page)
+    items = load(limited) if load else list(db.session.scalars(limited).unique())
+    return Page(items=items, number=number, per_page=per_page, total=total)

@@ -5,19 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import (
     PitchStage,
     ThreadKind,
     count_threads,
-    latest_threads,
     thread_filter_conditions,
 )
 from ..pagination import Page, paginate
+from ..threads.listing import load_thread_rows, thread_rows_select
 
 KINDS = tuple(kind.value for kind in ThreadKind)
 STAGES = tuple(stage.value for stage in PitchStage)
@@ -88,5 +88,8 @@ def filtered_thread_page(
     conditions = [*scope, *filters.conditions()]
     total = db.session.scalar(count_threads(*conditions)) if filters.active else unfiltered_total
     return paginate(
-        latest_threads().where(*conditions), total or 0, current_app.config["THREADS_PER_PAGE"]
+        thread_rows_select().where(*conditions),
+        total or 0,
+        current_app.config["THREADS_PER_PAGE"],
+        load=load_thread_rows,
     )

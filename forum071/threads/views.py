@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -43,6 +43,7 @@ from ..permissions import (
     edit_needs_reason,
 )
 from ..ratelimits import limit_posts
+from ..urls import cached_url_for
 from . import history as post_history
 from . import services
 from .forms import EditPostForm, NewThreadForm, ReplyForm
@@ -54,7 +55,7 @@ T = TypeVar("T")
 
 def thread_url(thread: Thread, **values) -> str:
     """The canonical address of a thread: its id and, when the title has one, its slug."""
-    return url_for("threads.show", thread_id=thread.id, slug=thread.slug or None, **values)
+    return cached_url_for("threads.show", thread_id=thread.id, slug=thread.slug or None, **values)
 
 
 def post_url(post: Post, thread: Thread | None = None) -> str:

@@ -10,9 +10,10 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..forms import rerender_on_csrf_failure
-from ..models import Post, Thread, User, latest_threads, post_is_published, thread_is_listed
+from ..models import Post, Thread, User, post_is_published, thread_is_listed
 from ..pagination import paginate
 from ..permissions import can_edit_profile
+from ..threads.listing import load_thread_rows, thread_rows_select
 from . import services
 from .forms import ProfileForm
 
@@ -84,13 +85,14 @@ def show(username: str):
         abort(404)
     user, total = row
     page = paginate(
-        latest_threads()
+        thread_rows_select()
         .where(Thread.author_id == user.id)
         # Newest first, along the (author_id, created_at) index.
         .order_by(None)
         .order_by(Thread.created_at.desc(), Thread.id.desc()),
         total or 0,
         current_app.config["THREADS_PER_PAGE"],
+        load=load_thread_rows,
     )
     replies, accepted = _latest_replies_and_answers(user)
     return render_template(

@@ -11,6 +11,7 @@ import secrets
 import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -34,6 +35,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
 )
 from sqlalchemy.orm import (
     Mapped,
@@ -319,6 +321,21 @@ class Thread(db.Model):
         Index("ix_threads_theme_id_last_post_at", "theme_id", "last_post_at", "id"),
         Index("ix_threads_author_id_created_at", "author_id", "created_at"),
         Index("ix_threads_kind_last_post_at", "kind", "last_post_at", "id"),
+        # The few pinned threads above the front page and a theme's list, found without
+        # scanning every thread. SQLite uses a partial index only for the same comparison.
+        Index(
+            "ix_threads_pinned_globally",
+            "last_post_at",
+            sqlite_where=text("pinned_globally = 1"),
+            postgresql_where=text("pinned_globally"),
+        ),
+        Index(
+            "ix_threads_pinned_theme_id",
+            "theme_id",
+            "last_post_at",
+            sqlite_where=text("pinned = 1"),
+            postgresql_where=text("pinned"),
+        ),
         CheckConstraint(
             "stage IS NULL OR " + _check_in("stage", PitchStage), name="stage"
         ),
@@ -670,11 +687,16 @@ def latest_threads() -> Select[tuple[Thread]]:
 
 
 def thread_with_context(thread_id: int) -> Select[tuple[Thread]]:
-    """One thread with what its header shows: theme, author and projects."""
+    """One thread with what its header shows: theme, author and projects.
+
+    The projects come in a second query: joined in, SQLite would first build the join of
+    every thread's projects (it cannot push the thread's id into the parenthesised join of
+    the link table), which grows with the forum.
+    """
     return (
         select(Thread)
         .options(
-            joinedload(Thread.theme), joinedload(Thread.author), joinedload(Thread.projects)
+            joinedload(Thread.theme), joinedload(Thread.author), selectinload(Thread.projects)
         )
         .where(Thread.id == thread_id)
     )
@@ -765,14 +787,21 @@ def count_threads(*conditions: ColumnElement[bool]) -> Select[tuple[int]]:
     return select(func.count()).select_from(Thread).where(thread_is_listed(), *conditions)
 
 
-def open_questions(*conditions: ColumnElement[bool], limit: int = 5) -> Select[tuple[Thread]]:
-    """Unanswered questions that are still open, most recently active first, with the asker.
+def open_questions(*conditions: ColumnElement[bool], limit: int = 5) -> Select[Any]:
+    """Unanswered questions that are still open, most recently active first: rows of id,
+    slug, title, post_count and the asker's name (author_name).
 
     ``conditions`` narrow them down, e.g. to a theme or to a project (in_project).
     """
     return (
-        select(Thread)
-        .options(joinedload(Thread.author))
+        select(
+            Thread.id,
+            Thread.slug,
+            Thread.title,
+            Thread.post_count,
+            User.username.label("author_name"),
+        )
+        .join(User, User.id == Thread.author_id)
         .where(
             Thread.kind == ThreadKind.QUESTION.value,
             Thread.accepted_post_id.is_(None),

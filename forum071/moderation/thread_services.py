@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from sqlalchemy import Row, Select, case, select, update
+from sqlalchemy import Row, Select, case, select, true, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -93,13 +93,18 @@ def unpin_thread(moderator: User, thread: Thread, scope: PinScope, reason: str =
     return True
 
 
-def pinned_threads(theme: Theme | None = None) -> Select[tuple[Thread]]:
-    """Pinned, published threads: of a theme, or (no theme) those pinned on the front page."""
-    query = select(Thread).where(Thread.state == ContentState.PUBLISHED.value)
+def pinned_threads(theme: Theme | None = None) -> Select[tuple[int, str, str]]:
+    """Pinned, published threads (id, slug, title): of a theme, or (no theme) those pinned on
+    the front page. Partial indexes on the pinned flags keep this cheap however many threads
+    there are."""
+    query = select(Thread.id, Thread.slug, Thread.title).where(
+        Thread.state == ContentState.PUBLISHED.value
+    )
     if theme is None:
-        query = query.where(Thread.pinned_globally.is_(True))
+        # "= true", not "IS true": SQLite uses a partial index only for the same comparison.
+        query = query.where(Thread.pinned_globally == true())
     else:
-        query = query.where(Thread.pinned.is_(True), Thread.theme_id == theme.id)
+        query = query.where(Thread.pinned == true(), Thread.theme_id == theme.id)
     return query.order_by(Thread.last_post_at.desc(), Thread.id.desc()).limit(PINNED_LIMIT)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import Row
 
 from ..errors import error_response
 from ..extensions import db
@@ -19,9 +20,10 @@ bp = Blueprint("moderation_threads", __name__, url_prefix="/moderation")
 
 
 @bp.app_template_global()
-def pinned_threads(theme=None) -> list[Thread]:
-    """The pinned threads of a theme page, or (no theme) of the front page: one query."""
-    return list(db.session.scalars(services.pinned_threads(theme)))
+def pinned_threads(theme=None) -> list[Row]:
+    """The pinned threads (id, slug, title) of a theme page, or (no theme) of the front page:
+    one query."""
+    return list(db.session.execute(services.pinned_threads(theme)))
 
 
 def _load_thread(thread_id: int) -> Thread:

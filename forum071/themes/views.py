@@ -37,7 +37,7 @@ def show(slug: str):
     filters = ThreadFilters.from_args(request.args)
     in_theme = Thread.theme_id == theme.id
     page = filtered_thread_page(filters, [in_theme], theme.thread_count)
-    questions = db.session.scalars(open_questions(in_theme)).unique().all()
+    questions = db.session.execute(open_questions(in_theme)).all()
     return render_template(
         "themes/show.html",
         theme=theme,

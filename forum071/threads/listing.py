@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -26,11 +27,13 @@ _author = aliased(User, name="author")
 _last_poster = aliased(User, name="last_poster")
 
 
+@cache
 def thread_rows_select() -> Select[Any]:
     """Listed threads with what a row shows, most recent activity first.
 
     Narrow it with .where() (the same conditions as the list's COUNT) and page it with
-    pagination.paginate(..., load=load_thread_rows).
+    pagination.paginate(..., load=load_thread_rows). Built once: a select() is immutable
+    (.where() returns a new one), and building it costs more than running it.
     """
     return (
         select(
@@ -91,6 +94,7 @@ def load_thread_rows(query: Select[Any]) -> list[ThreadRow]:
     by = gettext("by %(name)s")
     kind_labels = {kind: str(label) for kind, label in KIND_LABELS.items()}
     answered, unanswered = gettext("Answered"), gettext("Unanswered")
+    theme_urls: dict[str, str] = {}
     return [
         ThreadRow(
             id=row.id,
@@ -99,7 +103,10 @@ def load_thread_rows(query: Select[Any]) -> list[ThreadRow]:
             kind=row.kind,
             kind_label=kind_labels.get(row.kind, row.kind),
             badges=_badges(row, answered, unanswered),
-            theme_url=cached_url_for("themes.show", slug=row.theme_slug),
+            theme_url=theme_urls.get(row.theme_slug)
+            or theme_urls.setdefault(
+                row.theme_slug, cached_url_for("themes.show", slug=row.theme_slug)
+            ),
             theme_name=(row.theme_name_en if english and row.theme_name_en else row.theme_name),
             projects=projects.get(row.id, ()),
             author_line=by % {"name": row.author_name},

@@ -160,11 +160,20 @@ def _pattern(pattern: str) -> DateTimePattern:
     return parse_pattern(pattern)
 
 
-def format_timestamp(value: datetime, pattern: str = "d MMM yyyy, HH:mm") -> str:
+LIST_PATTERN = "d MMM yyyy, HH:mm"
+
+
+def format_timestamp(value: datetime, pattern: str = LIST_PATTERN) -> str:
     """A moment in the forum's time zone, in the request's locale (a CLDR pattern).
 
     Parsing the pattern is most of what babel.dates.format_datetime costs, and a list shows
     twenty timestamps, so parsed patterns are kept.
     """
     language = _request_language()
-    return _pattern(pattern).apply(value.astimezone(language.timezone), language.locale)
+    local = value.astimezone(language.timezone)
+    if pattern == LIST_PATTERN:
+        # The pattern of every list row, written out: the same CLDR month names, a tenth of
+        # the cost.
+        month = language.locale.months["format"]["abbreviated"][local.month]
+        return f"{local.day} {month} {local.year}, {local.hour:02d}:{local.minute:02d}"
+    return _pattern(pattern).apply(local, language.locale)

@@ -665,6 +665,14 @@ def themes_in_order() -> Select[tuple[Theme]]:
     return select(Theme).order_by(Theme.position, Theme.id)
 
 
+def theme_rows() -> Select[Any]:
+    """The themes in order as plain rows (slug, names, thread_count) for lists to print."""
+    themes = Theme.__table__
+    return select(
+        themes.c.id, themes.c.slug, themes.c.name, themes.c.name_en, themes.c.thread_count
+    ).order_by(themes.c.position, themes.c.id)
+
+
 def projects_in_order() -> Select[tuple[Project]]:
     return select(Project).options(selectinload(Project.themes)).order_by(
         Project.position, Project.id

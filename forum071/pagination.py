@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
-from flask import Flask, abort, request, url_for
+from flask import Flask, abort, g, request
 from sqlalchemy import Select
 from werkzeug.datastructures import MultiDict
 
 from .extensions import db
+from .urls import cached_url_for
 
 T = TypeVar("T")
 
@@ -63,11 +64,23 @@ def with_query(path: str, args: MultiDict[str, str]) -> str:
 
 def page_url(number: int) -> str:
     """This page's address with another ?page= (page 1 has none), keeping the other arguments."""
-    args = request.args.copy()
-    args.pop("page", None)
+    base, other_args = _page_url_parts()
     if number > 1:
-        args["page"] = str(number)
-    return with_query(url_for(request.endpoint or "main.index", **(request.view_args or {})), args)
+        return f"{base}?{other_args}&page={number}" if other_args else f"{base}?page={number}"
+    return f"{base}?{other_args}" if other_args else base
+
+
+def _page_url_parts() -> tuple[str, str]:
+    """This page's address and its query without ?page=, worked out once per request (a
+    pagination bar asks for a dozen addresses)."""
+    try:
+        return g._forum071_page_url_parts
+    except AttributeError:
+        args = request.args.copy()
+        args.pop("page", None)
+        base = cached_url_for(request.endpoint or "main.index", **(request.view_args or {}))
+        parts = g._forum071_page_url_parts = (base, urlencode(list(args.items(multi=True))))
+        return parts
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import Row
 
 from ..errors import error_response
 from ..extensions import db
@@ -17,13 +16,6 @@ from . import thread_services as services
 from .thread_forms import MergeForm, MoveForm, PinForm, ReasonForm, SplitForm
 
 bp = Blueprint("moderation_threads", __name__, url_prefix="/moderation")
-
-
-@bp.app_template_global()
-def pinned_threads(theme=None) -> list[Row]:
-    """The pinned threads (id, slug, title) of a theme page, or (no theme) of the front page:
-    one query."""
-    return list(db.session.execute(services.pinned_threads(theme)))
 
 
 def _load_thread(thread_id: int) -> Thread:

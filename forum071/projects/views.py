@@ -37,7 +37,7 @@ def show(slug: str):
     filters = ThreadFilters.from_args(request.args)
     linked = in_project(project.id)
     page = filtered_thread_page(filters, [linked], project.thread_count)
-    questions = db.session.execute(open_questions(linked)).all()
+    questions = db.session.connection().execute(open_questions(linked)).all()
     return render_template(
         "projects/show.html",
         project=project,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement
@@ -12,10 +13,12 @@ from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import (
     PitchStage,
+    Theme,
     ThreadKind,
     count_threads,
     thread_filter_conditions,
 )
+from ..moderation.thread_services import pinned_threads
 from ..pagination import Page, paginate
 from ..threads.listing import load_thread_rows, thread_rows_select
 
@@ -93,3 +96,12 @@ def filtered_thread_page(
         current_app.config["THREADS_PER_PAGE"],
         load=load_thread_rows,
     )
+
+
+def pinned_above(filters: ThreadFilters, page: Page, theme: Theme | None = None) -> list[Any]:
+    """The pinned threads (id, slug, title) shown above a list: of the theme, or (no theme)
+    of the front page; only above the first page of the unfiltered list, since a filtered
+    list answers a search."""
+    if filters.active or page.number != 1:
+        return []
+    return list(db.session.connection().execute(pinned_threads(theme)))

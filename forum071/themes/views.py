@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Theme, Thread, open_questions, themes_in_order
 from ..notifications.services import following_theme_column
-from ..questions.filters import ThreadFilters, filtered_thread_page
+from ..questions.filters import ThreadFilters, filtered_thread_page, pinned_above
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
@@ -37,7 +37,7 @@ def show(slug: str):
     filters = ThreadFilters.from_args(request.args)
     in_theme = Thread.theme_id == theme.id
     page = filtered_thread_page(filters, [in_theme], theme.thread_count)
-    questions = db.session.execute(open_questions(in_theme)).all()
+    questions = db.session.connection().execute(open_questions(in_theme)).all()
     return render_template(
         "themes/show.html",
         theme=theme,
@@ -45,4 +45,5 @@ def show(slug: str):
         page=page,
         filters=filters,
         open_questions=questions,
+        pinned=pinned_above(filters, page, theme),
     )

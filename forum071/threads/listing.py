@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -88,7 +88,8 @@ class ThreadRow:
 
 def load_thread_rows(query: Select[Any]) -> list[ThreadRow]:
     """Run a (limited) thread_rows_select() and prepare its rows: two queries in all."""
-    rows = db.session.execute(query).all()
+    # Through the connection: plain rows need none of the ORM's result handling.
+    rows = db.session.connection().execute(query).all()
     projects = _projects_of([row.id for row in rows])
     english = current_language() == "en"
     by = gettext("by %(name)s")
@@ -141,14 +142,20 @@ def _projects_of(thread_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     if not thread_ids:
         return {}
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    query = (
-        select(thread_projects.c.thread_id, Project.slug, Project.name)
-        .join(Project, Project.id == thread_projects.c.project_id)
-        .where(thread_projects.c.thread_id.in_(thread_ids))
-        .order_by(Project.position, Project.id)
-    )
-    for thread_id, slug, name in db.session.execute(query):
-        found[thread_id].append((cached_url_for("projects.show", slug=slug), name))
+    urls: dict[str, str] = {}
+    rows = db.session.connection().execute(_projects_select(), {"thread_ids": list(thread_ids)})
+    for thread_id, slug, name in rows:
+        url = urls.get(slug) or urls.setdefault(slug, cached_url_for("projects.show", slug=slug))
+        found[thread_id].append((url, name))
     return found
 
 
+@cache
+def _projects_select() -> Select[Any]:
+    links, projects = thread_projects, Project.__table__
+    return (
+        select(links.c.thread_id, projects.c.slug, projects.c.name)
+        .join(projects, projects.c.id == links.c.project_id)
+        .where(links.c.thread_id.in_(bindparam("thread_ids", expanding=True)))
+        .order_by(projects.c.position, projects.c.id)
+    )

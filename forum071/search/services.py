@@ -20,6 +20,7 @@ from flask import abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     FromClause,
     Integer,
@@ -74,6 +75,10 @@ NO_PROJECT = _l("There is no project %(slug)s.")
 post_search = table("post_search", column("rowid", Integer), column("title"), column("body"))
 _FTS_TABLE = literal_column("post_search")
 _SEARCH_VECTOR = literal_column("posts.search_vector", type_=TSVECTOR)
+
+
+def _matches(tsquery: ColumnElement[Any]) -> ColumnElement[bool]:
+    return _SEARCH_VECTOR.op("@@", return_type=Boolean)(tsquery)
 _DUTCH = literal_column("'forum071_dutch'::regconfig")
 _SIMPLE = literal_column("'forum071_simple'::regconfig")
 
@@ -255,7 +260,7 @@ def _plan(request: SearchRequest, theme_id: int | None, project_id: int | None) 
                 )
             else:
                 conditions.append(
-                    not_(_SEARCH_VECTOR.op("@@")(_tsquery_any(request.query.excluded)))
+                    not_(_matches(_tsquery_any(request.query.excluded)))
                 )
         return _Plan(posts_and_threads, conditions, None, None)
 
@@ -273,7 +278,7 @@ def _plan(request: SearchRequest, theme_id: int | None, project_id: int | None) 
         return _Plan(source, conditions, relevance, snippet)
 
     query = _tsquery(request)
-    conditions.append(_SEARCH_VECTOR.op("@@")(query))
+    conditions.append(_matches(query))
     age_days = func.extract("epoch", func.now() - Post.created_at) / 86400.0
     # ts_rank_cd weighs the title (A) above the body (B); negated so that lower is better.
     relevance = -func.ts_rank_cd(_SEARCH_VECTOR, query) / (1.0 + age_days / RECENCY_DAYS)

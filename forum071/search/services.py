@@ -12,7 +12,7 @@ anonymous visitor may read, so staff see the same results as members.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -38,6 +38,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join
 
 from ..extensions import db
 from ..models import (
@@ -81,6 +83,39 @@ def _matches(tsquery: ColumnElement[Any]) -> ColumnElement[bool]:
     return _SEARCH_VECTOR.op("@@", return_type=Boolean)(tsquery)
 _DUTCH = literal_column("'forum071_dutch'::regconfig")
 _SIMPLE = literal_column("'forum071_simple'::regconfig")
+
+
+class _CrossJoin(Join):
+    """An inner join written ``CROSS JOIN``: SQLite then keeps the left side as the outer loop.
+
+    Without it SQLite's planner may start from an index on posts or threads (state, kind,
+    author) and run the full-text match once per row: 0.9 s instead of 2 ms at 50,000 posts.
+    The full-text match must drive the join.
+    """
+
+    inherit_cache = True
+
+
+@compiles(_CrossJoin)
+def _compile_plain_join(join: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    return compiler.visit_join(join, **kw)
+
+
+@compiles(_CrossJoin, "sqlite")
+def _compile_cross_join(join: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    kw.pop("asfrom", None)
+    from_linter = kw.get("from_linter")
+    if from_linter is not None:
+        from_linter.edges.update(
+            (left, right) for left in join.left._from_objects for right in join.right._from_objects
+        )
+    return (
+        join.left._compiler_dispatch(compiler, asfrom=True, **kw)
+        + " CROSS JOIN "
+        + join.right._compiler_dispatch(compiler, asfrom=True, **kw)
+        + " ON "
+        + join.onclause._compiler_dispatch(compiler, **kw)
+    )
 
 
 @dataclass(frozen=True)
@@ -215,6 +250,12 @@ class _Plan:
     conditions: list[ColumnElement[bool]]
     relevance: ColumnElement[Any] | None  # lower is better
     snippet: ColumnElement[Any] | None
+    fixed_order: bool = False  # join with CROSS JOIN (SQLite full-text search)
+
+    def join(self, right: FromClause, onclause: ColumnElement[bool]) -> FromClause:
+        if self.fixed_order:
+            return _CrossJoin(self.source, right, onclause)
+        return self.source.join(right, onclause)
 
 
 def _plan(request: SearchRequest, theme_id: int | None, project_id: int | None) -> _Plan:
@@ -265,7 +306,11 @@ def _plan(request: SearchRequest, theme_id: int | None, project_id: int | None) 
         return _Plan(posts_and_threads, conditions, None, None)
 
     if sqlite:
-        source = post_search.join(posts_and_threads, Post.id == post_search.c.rowid)
+        source = _CrossJoin(
+            _CrossJoin(post_search, Post.__table__, Post.id == post_search.c.rowid),
+            Thread.__table__,
+            Thread.id == Post.thread_id,
+        )
         conditions.append(_FTS_TABLE.match(fts5_match(request.query)))
         age_days = func.julianday("now") - func.julianday(Post.created_at)
         # bm25 is negative, more negative for a better match; age makes it less negative.
@@ -275,7 +320,7 @@ def _plan(request: SearchRequest, theme_id: int | None, project_id: int | None) 
         snippet = func.snippet(
             _FTS_TABLE, 1, SNIPPET_START, SNIPPET_END, "…", SNIPPET_TOKENS
         )
-        return _Plan(source, conditions, relevance, snippet)
+        return _Plan(source, conditions, relevance, snippet, fixed_order=True)
 
     query = _tsquery(request)
     conditions.append(_matches(query))
@@ -342,8 +387,8 @@ def _facet_query(plan: _Plan) -> Select[Any]:
         counts(
             "project",
             thread_projects.c.project_id,
-            source=matched.join(
-                thread_projects, thread_projects.c.thread_id == matched.c.thread_id
+            source=_CrossJoin(
+                matched, thread_projects, thread_projects.c.thread_id == matched.c.thread_id
             ),
         ),
         select(literal("author", String), User.username, top_authors.c.n).select_from(
@@ -382,7 +427,7 @@ def _results_query(plan: _Plan, request: SearchRequest, number: int) -> Select[A
             snippet.label("snippet"),
         )
         .select_from(
-            plan.source.join(Theme.__table__, Theme.id == Thread.theme_id).join(
+            replace(plan, source=plan.join(Theme.__table__, Theme.id == Thread.theme_id)).join(
                 User.__table__, User.id == Post.author_id
             )
         )

@@ -88,6 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .pitches.views import bp as pitches_bp
     from .projects.views import bp as projects_bp
     from .questions.views import bp as questions_bp
+    from .search.views import bp as search_bp
     from .themes.views import bp as themes_bp
     from .threads.views import bp as threads_bp
     from .threads.views import init_template_helpers as init_thread_helpers
@@ -103,6 +104,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         pitches_bp,
         notifications_bp,
         users_bp,
+        search_bp,
         moderation_queue.bp,
         moderation_posts.bp,
         moderation_threads.bp,

@@ -97,6 +97,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/themes"): everyone(),
     ("GET", "/api/v1/threads"): everyone(),
     ("GET", "/api/v1/threads/<int:thread_id>"): everyone(),
+    ("GET", "/api/v1/search"): everyone(),
+    ("GET", "/search"): everyone(),
     ("GET", "/auth/login"): everyone(),  # members are sent on to the front page
     ("POST", "/auth/login"): everyone(),
     ("GET", "/auth/register"): everyone(),

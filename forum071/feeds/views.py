@@ -113,9 +113,7 @@ def newest_threads(*conditions: ColumnElement[bool]) -> Select[tuple[Thread, Pos
     (projects in a second one)."""
     return (
         select(Thread, Post)
-        .outerjoin(
-            Post, and_(Post.thread_id == Thread.id, Post.number == 1, post_is_published())
-        )
+        .outerjoin(Post, and_(Post.thread_id == Thread.id, Post.number == 1, post_is_published()))
         .options(
             joinedload(Thread.theme),
             joinedload(Thread.author),
@@ -151,9 +149,7 @@ def _thread_entry(thread: Thread, opening_post: Post | None) -> atom.Entry:
         ),
         atom.Category(thread.kind, str(KIND_LABELS.get(thread.kind, thread.kind)), _tag("kind")),
         *(
-            atom.Category(
-                project.slug, project.name, url_for("projects.index", _external=True)
-            )
+            atom.Category(project.slug, project.name, url_for("projects.index", _external=True))
             for project in thread.projects
         ),
     ]

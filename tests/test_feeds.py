@@ -284,7 +284,8 @@ def test_hostile_text_is_escaped_and_content_is_sanitised(app, client, make, wor
 
 def test_control_characters_in_a_title_do_not_break_the_feed(app, client, world):
     with app.app_context():
-        db.session.get(Thread, world["thread_id"]).title = "Bel\x0bme\x00 snel\x1f"
+        # Not NUL: PostgreSQL text cannot hold it, so it never comes back from the database.
+        db.session.get(Thread, world["thread_id"]).title = "Bel\x0bme\x08 snel\x1f"
         db.session.commit()
     for url in feed_urls(world["thread_id"]):
         parsed = parse(client.get(url))

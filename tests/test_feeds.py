@@ -387,6 +387,10 @@ def test_missing_things_are_not_found(client, world):
         "/projects/bestaat-niet/feed.atom",
         "/threads/999999/feed.atom",
         "/feeds/bestaat-niet.atom",
+        # No such rows can exist; PostgreSQL would refuse the query rather than find nothing.
+        "/threads/99999999999999999999/feed.atom",
+        "/themes/%00/feed.atom",
+        "/projects/a%00b/feed.atom",
     ):
         assert client.get(url).status_code == 404, url
 

@@ -76,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .feeds.views import bp as feeds_bp
     from .health import bp as health_bp
     from .main.views import bp as main_bp
     from .moderation import flags as moderation_flags
@@ -112,6 +113,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         moderation_log.bp,
         moderation_flags.bp,
         api_bp,
+        feeds_bp,
         health_bp,
     ):
         app.register_blueprint(blueprint)

@@ -44,6 +44,10 @@ BABEL_DEFAULT_LOCALE = "nl"
 BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
 LANGUAGES = ("nl", "en")
 
+# The authority in the Atom feeds' tag: ids (tag:forum071,2019:thread-12). Newsreaders know
+# entries by these ids: set it once (e.g. to the site's domain) and never change it.
+FEED_TAG_AUTHORITY = "forum071"
+
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 20
 

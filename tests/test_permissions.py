@@ -114,6 +114,11 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/projects/<project_slug>/follow"): members(),
     ("POST", "/projects/<project_slug>/unfollow"): members(),
     ("GET", "/threads/<int:thread_id>"): everyone(),
+    # Atom feeds: public content only, the same for everyone.
+    ("GET", "/feeds/latest.atom"): everyone(),
+    ("GET", "/themes/<slug>/feed.atom"): everyone(),
+    ("GET", "/projects/<slug>/feed.atom"): everyone(),
+    ("GET", "/threads/<int:thread_id>/feed.atom"): everyone(),
     ("GET", "/threads/<int:thread_id>-<slug>"): everyone(),
     ("GET", "/threads/new"): posters(),
     ("POST", "/threads/new"): posters(),

@@ -22,9 +22,9 @@ from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
 
 from .extensions import babel
+from .rendering import markup_from_catalogue
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGE_SESSION_KEY = "language"
@@ -123,7 +123,7 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 def _template_gettext(context: Context, string: str, **variables: Any) -> str:
     translated = request_translations().ugettext(string)
     if context.eval_ctx.autoescape:
-        translated = Markup(translated)  # noqa: S704 - our own catalogue, as in Jinja's gettext
+        translated = markup_from_catalogue(translated)
     # Always a format string, as in Jinja's newstyle gettext, so "%%" means the same everywhere.
     return translated % variables
 
@@ -135,7 +135,7 @@ def _template_ngettext(
     variables.setdefault("num", num)
     translated = request_translations().ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:
-        translated = Markup(translated)  # noqa: S704 - our own catalogue, as in Jinja's gettext
+        translated = markup_from_catalogue(translated)
     return translated % variables
 
 

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Project, in_project, open_questions, projects_in_order
 from ..notifications.services import following_project_column
 from ..questions.filters import ThreadFilters, filtered_thread_page
+from ..threads.listing import thread_rows_in_project
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -36,8 +37,12 @@ def show(slug: str):
     following = bool(row[1]) if current_user.is_authenticated else False
     filters = ThreadFilters.from_args(request.args)
     linked = in_project(project.id)
-    page = filtered_thread_page(filters, [linked], project.thread_count)
-    questions = db.session.connection().execute(open_questions(linked)).all()
+    page = filtered_thread_page(
+        filters, [linked], project.thread_count, rows=thread_rows_in_project(project.id)
+    )
+    questions = (
+        db.session.connection().execute(open_questions(in_project_id=project.id)).all()
+    )
     return render_template(
         "projects/show.html",
         project=project,

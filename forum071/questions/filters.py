@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
@@ -81,20 +81,28 @@ def _boolean(raw: str | None) -> tuple[bool | None, bool]:
 
 
 def filtered_thread_page(
-    filters: ThreadFilters, scope: list[ColumnElement[bool]], unfiltered_total: int
+    filters: ThreadFilters,
+    scope: list[ColumnElement[bool]],
+    unfiltered_total: int,
+    *,
+    rows: Select[Any] | None = None,
 ) -> Page:
     """A page of the latest threads within ``scope`` (a theme, a project, or all), filtered.
 
     Without filters the list's total is the denormalised counter the caller has; with them
-    it is one COUNT over the same conditions as the list.
+    it is one COUNT over the same conditions as the list. ``rows`` is the list's own select
+    when the scope has a better way to read it in order (a project's link table); ``scope``
+    then only narrows the COUNT.
     """
     conditions = [*scope, *filters.conditions()]
     total = db.session.scalar(count_threads(*conditions)) if filters.active else unfiltered_total
+    listed = (
+        rows.where(*filters.conditions())
+        if rows is not None
+        else thread_rows_select().where(*conditions)
+    )
     return paginate(
-        thread_rows_select().where(*conditions),
-        total or 0,
-        current_app.config["THREADS_PER_PAGE"],
-        load=load_thread_rows,
+        listed, total or 0, current_app.config["THREADS_PER_PAGE"], load=load_thread_rows
     )
 
 

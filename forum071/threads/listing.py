@@ -61,6 +61,19 @@ def thread_rows_select() -> Select[Any]:
     )
 
 
+def thread_rows_in_project(project_id: int) -> Select[Any]:
+    """A project's listed threads as rows, in activity order along the link table's index
+    (thread_projects.last_post_at, a copy kept by triggers)."""
+    links = thread_projects.c
+    return (
+        thread_rows_select()
+        .join(thread_projects, links.thread_id == Thread.id)
+        .where(links.project_id == project_id)
+        .order_by(None)
+        .order_by(links.last_post_at.desc(), links.thread_id.desc())
+    )
+
+
 class ThreadRow:
     """One line of a thread list, ready to print (plain text; the template escapes it)."""
 

@@ -106,7 +106,7 @@ def _render_thread(
     thread: Thread,
     following: bool | None,
     page_number: int | None,
-    reply_form: ReplyForm,
+    reply_form: ReplyForm | None,
     status: int = 200,
 ):
     """The thread page; page_number None means the last page."""
@@ -245,7 +245,9 @@ def show(thread_id: int, slug: str | None = None):
         return redirect(thread_url(thread.duplicate_of), 301)
     if (slug or "") != thread.slug:
         return redirect(with_query(thread_url(thread), request.args), 301)
-    return _render_thread(thread, following, requested_page(), ReplyForm())
+    # Visitors get no reply form (they are asked to log in), so none is built for them.
+    reply_form = ReplyForm() if can_reply(current_user, thread) else None
+    return _render_thread(thread, following, requested_page(), reply_form)
 
 
 @bp.post("/threads/<int:thread_id>/reply")

@@ -11,6 +11,7 @@ import secrets
 import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from flask_login import UserMixin
@@ -31,6 +32,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     func,
     or_,
@@ -316,8 +318,10 @@ class Project(db.Model):
         return f"<Project {self.slug}>"
 
 
-# The condition of the open-questions index; queries that should use it repeat it exactly.
+# Conditions of partial indexes; queries that should use one repeat its condition exactly,
+# literals included (SQLite matches the text, and a bound parameter never matches).
 OPEN_QUESTION = "kind = 'question' AND accepted_post_id IS NULL AND closed_at IS NULL"
+LISTED_THREAD = "threads.state = 'published'"
 
 
 class Thread(db.Model):
@@ -336,6 +340,23 @@ class Thread(db.Model):
             "last_post_at",
             sqlite_where=text("pinned_globally = 1"),
             postgresql_where=text("pinned_globally"),
+        ),
+        # The listed threads in activity order, all and per theme: the pages of the front and
+        # theme lists are ranges of these (covering) index entries.
+        Index(
+            "ix_threads_listed_last_post_at",
+            "last_post_at",
+            "id",
+            sqlite_where=text("state = 'published'"),
+            postgresql_where=text("state = 'published'"),
+        ),
+        Index(
+            "ix_threads_listed_theme_id_last_post_at",
+            "theme_id",
+            "last_post_at",
+            "id",
+            sqlite_where=text("state = 'published'"),
+            postgresql_where=text("state = 'published'"),
         ),
         # A theme's open questions, newest activity first, without passing answered ones.
         Index(
@@ -682,6 +703,7 @@ def themes_in_order() -> Select[tuple[Theme]]:
     return select(Theme).order_by(Theme.position, Theme.id)
 
 
+@cache
 def theme_rows() -> Select[Any]:
     """The themes in order as plain rows (slug, names, thread_count) for lists to print."""
     themes = Theme.__table__
@@ -812,14 +834,14 @@ def count_threads(*conditions: ColumnElement[bool]) -> Select[tuple[int]]:
     return select(func.count()).select_from(Thread).where(thread_is_listed(), *conditions)
 
 
-def open_questions(
-    *conditions: ColumnElement[bool], in_project_id: int | None = None, limit: int = 5
-) -> Select[Any]:
+@cache
+def open_questions(in_project: bool = False, limit: int = 5) -> Select[Any]:
     """Unanswered questions that are still open, most recently active first: rows of id,
     slug, title, post_count and the asker's name (author_name).
 
-    ``conditions`` narrow them down (e.g. to a theme); ``in_project_id`` to a project's, read
-    in order from the link table's own activity index.
+    Of a theme (bound parameter theme_id), or with ``in_project`` of a project (project_id),
+    read in order from the link table's own activity index. Built once per variant, since
+    building a statement costs more than running this one.
     """
     query = (
         select(
@@ -832,15 +854,17 @@ def open_questions(
         .join(User, User.id == Thread.author_id)
         # Written as in the partial index ix_threads_open_questions, literals included: SQLite
         # uses a partial index only when the query repeats its condition.
-        .where(text(_OPEN_QUESTION_QUALIFIED), thread_is_listed(), *conditions)
+        .where(text(_OPEN_QUESTION_QUALIFIED), thread_is_listed())
         .limit(limit)
     )
-    if in_project_id is None:
-        return query.order_by(Thread.last_post_at.desc(), Thread.id.desc())
+    if not in_project:
+        return query.where(Thread.theme_id == bindparam("theme_id")).order_by(
+            Thread.last_post_at.desc(), Thread.id.desc()
+        )
     links = thread_projects.c
     return (
         query.join(thread_projects, links.thread_id == Thread.id)
-        .where(links.project_id == in_project_id)
+        .where(links.project_id == bindparam("project_id"))
         .order_by(links.last_post_at.desc(), links.thread_id.desc())
     )
 

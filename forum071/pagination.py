@@ -115,3 +115,20 @@ def paginate(
     limited = query.limit(per_page).offset((number - 1) * per_page)
     items = load(limited) if load else list(db.session.scalars(limited).unique())
     return Page(items=items, number=number, per_page=per_page, total=total)
+
+
+def paginate_bound(
+    load: Callable[[int, dict[str, Any]], Sequence[Any]],
+    params: dict[str, Any],
+    total: int,
+    per_page: int,
+    number: int | None = None,
+) -> Page:
+    """Like paginate(), for a prepared statement whose limit and offset are bound parameters:
+    ``load(offset, params)`` gets ``params`` with limit and offset filled in."""
+    number = requested_page() if number is None else number
+    if number > max(1, math.ceil(total / per_page)):
+        abort(404)
+    offset = (number - 1) * per_page
+    items = load(offset, {**params, "limit": per_page, "offset": offset})
+    return Page(items=items, number=number, per_page=per_page, total=total)

@@ -10,6 +10,7 @@ from ..i18n import LANGUAGE_SESSION_KEY
 from ..models import theme_rows
 from ..questions.filters import ThreadFilters, filtered_thread_page, pinned_above
 from ..security import safe_next_url
+from ..threads.listing import Scope
 
 bp = Blueprint("main", __name__)
 
@@ -22,7 +23,7 @@ def index():
     filters = ThreadFilters.from_args(request.args)
     # Every thread has exactly one theme, so the themes' counters add up to all threads.
     total = sum(theme.thread_count for theme in themes)
-    page = filtered_thread_page(filters, [], total)
+    page = filtered_thread_page(filters, Scope.ALL, None, total)
     return render_template(
         "main/index.html",
         page=page,

@@ -11,16 +11,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..i18n import current_language, format_timestamp, gettext, ngettext
 from ..labels import KIND_LABELS, OUTCOME_LABELS, STAGE_LABELS
-from ..models import Project, Theme, Thread, User, thread_is_listed, thread_projects
+from ..models import (
+    LISTED_THREAD,
+    Project,
+    Theme,
+    Thread,
+    User,
+    thread_is_listed,
+    thread_projects,
+)
 from ..urls import cached_url_for
 
 _author = aliased(User, name="author")
@@ -74,6 +83,58 @@ def thread_rows_in_project(project_id: int) -> Select[Any]:
     )
 
 
+class Scope(StrEnum):
+    """Which threads an unfiltered list shows: all, a theme's, a project's or an author's."""
+
+    ALL = "all"
+    THEME = "theme"
+    PROJECT = "project"
+    AUTHOR = "author"
+
+
+# From this offset on, list pages are read with a deferred join (see below).
+DEEP_OFFSET = 100
+
+
+@cache
+def unfiltered_page_statement(scope: Scope, deep: bool = False) -> Select[Any]:
+    """One page of an unfiltered list, with the scope's id, limit and offset as bound
+    parameters (scope_id, limit, offset); ``deep`` for offsets from DEEP_OFFSET on.
+
+    Lists are the most requested pages. A statement object that is built once keeps its
+    compiled form and cache key, where building it per request cost more than running it.
+    """
+    scope_id, limit, offset = bindparam("scope_id"), bindparam("limit"), bindparam("offset")
+    if deep and scope in (Scope.ALL, Scope.THEME):
+        # A deferred join: the page's ids come from a covering partial index (only listed
+        # threads, in activity order), so skipping to page 50 walks index entries, not rows
+        # joined to their theme and authors; then only the page's rows are joined.
+        page_ids = (
+            select(Thread.id)
+            .where(text(LISTED_THREAD))
+            .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        if scope is Scope.THEME:
+            page_ids = page_ids.where(Thread.theme_id == scope_id)
+        return thread_rows_select().where(Thread.id.in_(page_ids))
+    if scope is Scope.ALL:
+        query = thread_rows_select()
+    elif scope is Scope.THEME:
+        query = thread_rows_select().where(Thread.theme_id == scope_id)
+    elif scope is Scope.PROJECT:
+        query = thread_rows_in_project(scope_id)
+    else:  # newest first, along the (author_id, created_at) index
+        query = (
+            thread_rows_select()
+            .where(Thread.author_id == scope_id)
+            .order_by(None)
+            .order_by(Thread.created_at.desc(), Thread.id.desc())
+        )
+    return query.limit(limit).offset(offset)
+
+
 class ThreadRow:
     """One line of a thread list, ready to print (plain text; the template escapes it)."""
 
@@ -99,10 +160,15 @@ class ThreadRow:
             setattr(self, name, value)
 
 
-def load_thread_rows(query: Select[Any]) -> list[ThreadRow]:
+def load_unfiltered_page(scope: Scope, offset: int, params: dict[str, Any]) -> list[ThreadRow]:
+    """A page of an unfiltered list (see paginate_bound), by its prepared statement."""
+    return load_thread_rows(unfiltered_page_statement(scope, offset >= DEEP_OFFSET), params)
+
+
+def load_thread_rows(query: Select[Any], params: dict[str, Any] | None = None) -> list[ThreadRow]:
     """Run a (limited) thread_rows_select() and prepare its rows: two queries in all."""
     # Through the connection: plain rows need none of the ORM's result handling.
-    rows = db.session.connection().execute(query).all()
+    rows = db.session.connection().execute(query, params or {}).all()
     projects = _projects_of([row.id for row in rows])
     english = current_language() == "en"
     by = gettext("by %(name)s")

@@ -1,4 +1,4 @@
-"""project pages: each thread-project link carries its thread's last activity
+"""list indexes: project pages in link order, deep pages and open questions from indexes
 
 Revision ID: 0006
 Revises: 0005
@@ -76,6 +76,23 @@ def upgrade():
         "thread_projects",
         ["project_id", "last_post_at", "thread_id"],
     )
+    # The listed (published) threads in activity order, all and per theme, so that a deep
+    # page of a list skips index entries only.
+    listed = sa.text("state = 'published'")
+    op.create_index(
+        "ix_threads_listed_last_post_at",
+        "threads",
+        ["last_post_at", "id"],
+        sqlite_where=listed,
+        postgresql_where=listed,
+    )
+    op.create_index(
+        "ix_threads_listed_theme_id_last_post_at",
+        "threads",
+        ["theme_id", "last_post_at", "id"],
+        sqlite_where=listed,
+        postgresql_where=listed,
+    )
     # Only the theme's open questions (unanswered, not closed) in activity order.
     open_question = "kind = 'question' AND accepted_post_id IS NULL AND closed_at IS NULL"
     op.create_index(
@@ -95,6 +112,8 @@ def downgrade():
     for statement in SQLITE_DOWNGRADE if dialect == "sqlite" else POSTGRES_DOWNGRADE:
         op.execute(statement)
     op.drop_index("ix_threads_open_questions", table_name="threads")
+    op.drop_index("ix_threads_listed_theme_id_last_post_at", table_name="threads")
+    op.drop_index("ix_threads_listed_last_post_at", table_name="threads")
     op.drop_index("ix_thread_projects_project_id_last_post_at", table_name="thread_projects")
     with op.batch_alter_table("thread_projects") as batch_op:
         batch_op.drop_column("last_post_at")

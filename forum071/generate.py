@@ -285,9 +285,9 @@ class BodyPool:
     closings: list[tuple[str, str]]
     markers: dict[str, list[tuple[str, str]]]
 
-    def body(self, a: int, b: int, c: int, markers: Iterable[tuple[str, int]] = ()) -> tuple[
-        str, str
-    ]:
+    def body(
+        self, a: int, b: int, c: int, markers: Iterable[tuple[str, int]] = ()
+    ) -> tuple[str, str]:
         """The Markdown and HTML of body (a, b, c) with the marker sentences (word, variant)."""
         parts = [self.openings[a], self.middles[b]]
         parts.extend(self.markers[word][variant] for word, variant in markers)
@@ -839,9 +839,12 @@ def read_context(connection: Connection) -> Context:
 
 def existing_users(connection: Connection, allowed: Iterable[str]) -> int:
     """How many accounts exist besides the ``allowed`` usernames (the demo users)."""
-    return connection.scalar(
-        select(func.count()).select_from(User).where(User.username.not_in(list(allowed)))
-    ) or 0
+    return (
+        connection.scalar(
+            select(func.count()).select_from(User).where(User.username.not_in(list(allowed)))
+        )
+        or 0
+    )
 
 
 def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -42,7 +42,7 @@ import random
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import accumulate, islice
 from typing import Any
@@ -374,7 +374,6 @@ class Plan:
     pitch_updates: list[dict[str, Any]]
     theme_follows: list[dict[str, Any]]
     project_follows: list[dict[str, Any]]
-    rng_state: Any = field(repr=False, default=None)
 
     def user_id(self, index: int) -> int:
         return self.context.first_user_id + index
@@ -655,7 +654,6 @@ def build_plan(spec: GenerateSpec, context: Context, pool_size: int | None = Non
         pitch_updates=updates,
         theme_follows=theme_follows,
         project_follows=project_follows,
-        rng_state=rng.getstate(),
     )
 
 
@@ -985,7 +983,8 @@ def generate(
                 connection.commit()
     if connection.dialect.name == "postgresql":
         # What autovacuum would do soon anyway: planner statistics for the new rows.
-        connection.commit() if connection.in_transaction() else None
+        if connection.in_transaction():
+            connection.commit()
         autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
         autocommit.exec_driver_sql("ANALYZE")
     theme_id, thread_id = busiest(plan)

@@ -111,7 +111,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.posts = args.posts or 200
+        args.posts = args.posts or 400
         args.duration = args.duration or 1
         args.warmup = args.warmup if args.warmup is not None else 1
         args.rounds = args.rounds or 1
@@ -817,31 +817,45 @@ def header(args: argparse.Namespace, scratch: Scratch, load: Load) -> list[str]:
     ]
 
 
-def write_results(db_name: str, text_block: str) -> None:
-    """Replace this database's section of RESULTS.md, keeping the other one."""
-    titles = {"sqlite": "## SQLite", "postgresql": "## PostgreSQL"}
+DB_TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def results_title(db_name: str, posts: int) -> str:
+    return f"## {DB_TITLES[db_name]}, {posts:,} posts"
+
+
+def write_results(db_name: str, posts: int, text_block: str) -> None:
+    """Replace the section of RESULTS.md for this database and data size, keep the others."""
     sections: dict[str, str] = {}
     if RESULTS.exists():
         current = None
         for line in RESULTS.read_text().splitlines():
-            if line in titles.values():
+            if line.startswith("## "):
                 current = line
                 sections[current] = ""
             elif current:
                 sections[current] += line + "\n"
-    sections[titles[db_name]] = "\n" + text_block.strip() + "\n\n"
+    sections[results_title(db_name, posts)] = "\n" + text_block.strip() + "\n\n"
+
+    def order(title: str) -> tuple[int, int]:
+        match = re.fullmatch(r"## (\w+), ([\d,]+) posts", title)
+        if not match:
+            return (9, 0)
+        names = list(DB_TITLES.values())
+        rank = names.index(match.group(1)) if match.group(1) in names else 8
+        return (rank, int(match.group(2).replace(",", "")))
+
     body = [
         "# bench/run results",
         "",
-        "The last full run of `bench/run` per database (written by the harness; "
+        "The last full run of `bench/run` per database and data size (written by the harness; "
         "see README.md for how to read it).",
         "",
     ]
-    for title in titles.values():
-        if title in sections:
-            body.append(title)
-            body.append(sections[title].rstrip("\n"))
-            body.append("")
+    for title in sorted(sections, key=order):
+        body.append(title)
+        body.append(sections[title].rstrip("\n"))
+        body.append("")
     RESULTS.write_text("\n".join(body))
 
 
@@ -955,7 +969,7 @@ def run(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) ->
     print(report, flush=True)
     print()
     if not (args.quick or args.no_results):
-        write_results(args.db, report)
+        write_results(args.db, args.posts, report)
         log(f"Wrote {RESULTS.relative_to(ROOT)}")
     log(f"Finished in {time.perf_counter() - started:.0f} s")
     if broken:

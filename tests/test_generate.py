@@ -187,3 +187,24 @@ def test_pages_answer_after_generating(app, runner, client, page):
     assert response.status_code == 200
     if page == "thread":
         assert response.get_data(as_text=True).count('id="post-') >= min(thread.post_count, 20)
+
+
+def test_generates_next_to_the_demo_content(app, runner, make):
+    assert runner.invoke(args=["seed", "--demo"]).exit_code == 0
+    with app.app_context():
+        demo_posts = db.session.scalar(select(func.count()).select_from(Post))
+    run(runner)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Post)) == demo_posts + 400
+        for theme in db.session.scalars(select(Theme)):
+            counted = db.session.scalar(
+                select(func.count()).select_from(Thread).where(Thread.theme_id == theme.id)
+            )
+            assert theme.thread_count == counted
+        # Generated ids continue right after the demo rows.
+        latest = db.session.scalar(select(func.max(Post.id)))
+        assert latest == db.session.scalar(select(func.count()).select_from(Post))
+    # And the app's own inserts continue after them (PostgreSQL: sequences moved on).
+    user_id = make.user("na_de_generator")
+    thread_id = make.thread(user_id, replies=1)
+    assert make.first_post_id(thread_id) > latest

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -88,18 +89,41 @@ def _load_thread_page(thread_id: int) -> tuple[Thread, bool | None]:
     One query: the accepted answer, who closed it and (for members) the follow state come
     along with the thread, so the page's query count does not depend on what it shows.
     """
-    query = thread_with_context(thread_id).options(
-        joinedload(Thread.accepted_post).joinedload(Post.author),
-        joinedload(Thread.closed_by),
-        joinedload(Thread.duplicate_of),
-    )
-    if current_user.is_authenticated:
-        query = query.add_columns(following_thread_column(current_user.id))
-    row = db.session.execute(query).unique().first()
+    member = current_user.is_authenticated
+    params = {"thread_id": thread_id, "viewer_id": current_user.id if member else None}
+    row = db.session.execute(_thread_page_statement(member), params).unique().first()
     # A thread waiting for review exists only for its author and the moderators.
     if row is None or not can_see_thread(current_user, row[0]):
         abort(404)
     return row[0], (bool(row[1]) if current_user.is_authenticated else None)
+
+
+@cache
+def _posts_page_statement() -> Select[tuple[Post]]:
+    """A page of a thread's posts (bound parameters thread_id, first, last), built once."""
+    return (
+        select(Post)
+        .options(joinedload(Post.author))
+        .where(
+            Post.thread_id == bindparam("thread_id"),
+            Post.number.between(bindparam("first"), bindparam("last")),
+        )
+        .order_by(Post.number)
+    )
+
+
+@cache
+def _thread_page_statement(member: bool) -> Select[Any]:
+    """The thread page's thread query, built once (bound parameters thread_id, viewer_id):
+    building it cost more than running it."""
+    query = thread_with_context(bindparam("thread_id")).options(
+        joinedload(Thread.accepted_post).joinedload(Post.author),
+        joinedload(Thread.closed_by),
+        joinedload(Thread.duplicate_of),
+    )
+    if member:
+        query = query.add_columns(following_thread_column(bindparam("viewer_id")))
+    return query
 
 
 def _render_thread(
@@ -121,9 +145,16 @@ def _render_thread(
     unnumbered = None
     if current_user.is_authenticated and page_number == page_count:
         unnumbered = unnumbered_posts_shown_to(current_user.id, can_moderate(current_user))
-    found = db.session.scalars(
-        posts_in_thread(thread.id, page_number, per_page, unnumbered=unnumbered)
-    ).all()
+    first = (page_number - 1) * per_page + 1
+    if unnumbered is None:
+        found = db.session.scalars(
+            _posts_page_statement(),
+            {"thread_id": thread.id, "first": first, "last": first + per_page - 1},
+        ).all()
+    else:
+        found = db.session.scalars(
+            posts_in_thread(thread.id, page_number, per_page, unnumbered=unnumbered)
+        ).all()
     posts = [post for post in found if post.number is not None]
     pending_replies = [post for post in found if post.number is None]
     page = Page(items=posts, number=page_number, per_page=per_page, total=thread.post_count)

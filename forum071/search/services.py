@@ -457,10 +457,15 @@ def _plan(shape: _Shape) -> _Plan:
 
 
 def _facet_query(plan: _Plan, shape: _Shape) -> Select[Any]:
-    """The total and every facet's counts in one statement, over the newest
-    candidate_limit + 1 matching posts; and the lowest post id among the newest
-    candidate_limit ("cutoff"), which bounds the ranking when there are more."""
+    """The total and every facet's counts in one statement; and the lowest post id among the
+    candidates ("cutoff"), which bounds the results when more posts match.
+
+    The candidates are the newest candidate_limit matching posts: ``matched`` takes one more
+    to tell "more than candidate_limit match", and ``candidates`` leaves that one out, so that
+    the facets count exactly the posts the results are taken from.
+    """
     posts, threads = Post.__table__.c, Thread.__table__.c
+    limit = shape.candidate_limit
     matched = (
         select(
             posts.id.label("post_id"),
@@ -475,12 +480,20 @@ def _facet_query(plan: _Plan, shape: _Shape) -> Select[Any]:
         .select_from(plan.source)
         .where(*plan.conditions)
         .order_by(plan.newest_first if plan.newest_first is not None else None)
-        .limit(shape.candidate_limit + 1)
+        .limit(limit + 1)
         .cte("matched")
     )
+    # The oldest of matched when there is one too many (else nothing: 0).
+    one_too_many = func.coalesce(
+        select(func.min(matched.c.post_id))
+        .where(select(func.count()).select_from(matched).scalar_subquery() > limit)
+        .scalar_subquery(),
+        0,
+    )
+    candidates = select(matched).where(matched.c.post_id > one_too_many).cte("candidates")
 
     def counts(facet: str, value: ColumnElement[Any], *where: ColumnElement[bool],
-               source: FromClause = matched) -> Select[Any]:  # fmt: skip
+               source: FromClause = candidates) -> Select[Any]:  # fmt: skip
         return (
             select(
                 literal(facet, String).label("facet"),
@@ -492,32 +505,26 @@ def _facet_query(plan: _Plan, shape: _Shape) -> Select[Any]:
             .group_by(value)
         )
 
-    answered = case((matched.c.accepted_post_id.is_(None), "false"), else_="true")
+    answered = case((candidates.c.accepted_post_id.is_(None), "false"), else_="true")
     top_authors = (
-        select(matched.c.author_id, func.count().label("n"))
-        .group_by(matched.c.author_id)
-        .order_by(func.count().desc(), matched.c.author_id)
+        select(candidates.c.author_id, func.count().label("n"))
+        .group_by(candidates.c.author_id)
+        .order_by(func.count().desc(), candidates.c.author_id)
         .limit(TOP_AUTHORS)
         .subquery("top_authors")
     )
     users = User.__table__.c
-    # With one more match than the limit, the newest candidate_limit are all but the oldest:
-    # their lowest id is the second lowest (only used when there are more).
-    lowest = select(func.min(matched.c.post_id)).scalar_subquery()
-    cutoff = (
-        select(func.min(matched.c.post_id)).where(matched.c.post_id > lowest).scalar_subquery()
-    )
     parts = [
         select(literal("total", String), literal("", String), func.count()).select_from(matched),
-        counts("kind", matched.c.kind),
-        counts("theme", matched.c.theme_id),
-        counts("answered", answered, matched.c.kind == _QUESTION),
-        counts("stage", matched.c.stage, matched.c.kind == _PITCH),
+        counts("kind", candidates.c.kind),
+        counts("theme", candidates.c.theme_id),
+        counts("answered", answered, candidates.c.kind == _QUESTION),
+        counts("stage", candidates.c.stage, candidates.c.kind == _PITCH),
         counts(
             "project",
             thread_projects.c.project_id,
             source=_CrossJoin(
-                matched, thread_projects, thread_projects.c.thread_id == matched.c.thread_id
+                candidates, thread_projects, thread_projects.c.thread_id == candidates.c.thread_id
             ),
         ),
         select(literal("author", String), users.username, top_authors.c.n).select_from(
@@ -525,13 +532,15 @@ def _facet_query(plan: _Plan, shape: _Shape) -> Select[Any]:
         ),
         *(
             select(literal("period", String), literal(name, String), func.count())
-            .select_from(matched)
-            .where(matched.c.created_at >= _datetime_parameter(f"since_{name}"))
+            .select_from(candidates)
+            .where(candidates.c.created_at >= _datetime_parameter(f"since_{name}"))
             for name, _days in PERIODS
         ),
     ]
     if shape.clauses:
-        parts.append(select(literal("cutoff", String), literal("", String), cutoff))
+        parts.append(
+            select(literal("cutoff", String), literal("", String), func.min(candidates.c.post_id))
+        )
     return union_all(*parts)
 
 

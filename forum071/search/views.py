@@ -115,7 +115,9 @@ class _ShownHit:
                  "stage_label", "status", "status_label", "theme_label", "theme_url", "title",
                  "url", "when")  # fmt: skip
 
-    def __init__(self, hit: SearchHit, labels: _Labels, words: dict[str, Markup]) -> None:
+    def __init__(
+        self, hit: SearchHit, labels: _Labels, words: dict[str, Markup], themes: dict[str, str]
+    ) -> None:
         self.url = hit.url
         self.title = hit.title
         self.kind = hit.kind
@@ -126,7 +128,12 @@ class _ShownHit:
             self.status_label = words[self.status]
         self.stage = hit.stage
         self.stage_label = labels("stage", hit.stage) if hit.is_pitch and hit.stage else None
-        self.theme_url = cached_url_for("themes.show", slug=hit.theme_slug)
+        try:
+            self.theme_url = themes[hit.theme_slug]
+        except KeyError:
+            self.theme_url = themes[hit.theme_slug] = cached_url_for(
+                "themes.show", slug=hit.theme_slug
+            )
         self.theme_label = (labels.english and hit.theme_name_en) or hit.theme_name
         self.byline = words["by"] % {"name": hit.author}
         created_at: datetime = hit.created_at
@@ -189,7 +196,8 @@ def _page(results: SearchResults) -> dict[str, Any]:
     if results.hits:
         words = {"answered": _("Answered"), "unanswered": _("Unanswered"),
                  "by": _("by %(name)s"), "reply": _("reply %(num)d")}  # fmt: skip
-        page["hits"] = [_ShownHit(hit, labels, words) for hit in results.hits]
+        theme_urls: dict[str, str] = {}
+        page["hits"] = [_ShownHit(hit, labels, words, theme_urls) for hit in results.hits]
     page["facets"] = _facets(results, links, labels, active)
     return page
 

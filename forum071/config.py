@@ -50,6 +50,9 @@ FEED_TAG_AUTHORITY = "forum071"
 
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 20
+# Search counts facets over, and ranks by relevance among, at most this many of the newest
+# matching posts ("more than 5000 posts match"): a very common word stays cheap.
+SEARCH_CANDIDATE_LIMIT = 5_000
 
 # Moderation. A new account's first PREMODERATION_POSTS posts (threads and replies) wait in
 # the review queue; 0 switches pre-moderation off (FLASK_PREMODERATION_POSTS overrides).

@@ -268,6 +268,38 @@ def test_pagination(app_factory, make, author):
     assert api(client, "biogas", page="2")["pages"] == 2
 
 
+def test_only_the_newest_candidates_are_ranked_counted_and_paged(app_factory, make, author):
+    """Past SEARCH_CANDIDATE_LIMIT matches, the results, the total and the facets all come from
+    the newest that many matching posts: a common word never ranks every match."""
+    app = app_factory(SEARCH_CANDIDATE_LIMIT=3)
+    client = app.test_client()
+    # Oldest first: two strong (title) matches that fall outside the newest three.
+    for title in ("Kelp een", "Kelp twee", "Kelp drie"):
+        make.thread(author, title=title, body="Over de oogst.")
+    make.thread(author, title="Oogst vier", body="Gedroogde kelp.")
+    older = make.thread(make.user("bas"), title="Oogst vijf", body="Gedroogde kelp.")
+    age(app, make.first_post_id(older), 50)
+
+    assert found(client, "kelp") == ["Kelp drie", "Oogst vier", "Oogst vijf"]
+    assert found(client, "kelp", sort="date") == ["Oogst vier", "Kelp drie", "Oogst vijf"]
+    page = client.get("/search?q=kelp", headers=EN).get_data(as_text=True)
+    assert "More than 3 posts match." in page and 'rel="next"' not in page
+    assert client.get("/search?q=kelp&page=2").status_code == 404
+    data = api(client, "kelp")
+    assert (data["total"], data["total_capped"], data["pages"]) == (3, True, 1)
+    facets = {name: {c["value"]: c["count"] for c in choices}
+              for name, choices in data["facets"].items()}  # fmt: skip
+    assert facets["kind"] == {"discussion": 3}
+    assert facets["author"] == {"anna_ondernemer": 2, "bas": 1}
+    assert facets["period"] == {"week": 2, "month": 2, "year": 3}
+    # Filters narrow the candidates before they are counted: bas has one match.
+    assert found(client, "kelp", author="bas") == ["Oogst vijf"]
+    # Under the limit every match is ranked: the title matches come first.
+    everything = app_factory().test_client()
+    assert found(everything, "kelp")[:3] == ["Kelp drie", "Kelp twee", "Kelp een"]
+    assert api(everything, "kelp")["total"] == 5
+
+
 def test_only_what_visitors_may_see_is_found(client, make, author, app):
     shown = make.thread(author, title="Zichtbaar", body="geothermie")
     for state in (ContentState.PENDING, ContentState.HIDDEN, ContentState.DELETED):

@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         i18n,
         labels,
+        page_cache,
         pagination,
         passwords,
         ratelimits,
@@ -71,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     labels.init_app(app)
     pagination.init_app(app)
     urls.init_app(app)
+    page_cache.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["cooked"] = markup_from_stored
 

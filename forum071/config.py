@@ -85,3 +85,9 @@ RATELIMIT_FLAGS = "20 per hour"  # flags per member
 # count all visitors together: set this to the number of proxies in front (1 for one nginx)
 # and the client's address is taken from X-Forwarded-For. 0 trusts no such header.
 PROXY_FIX_X_FOR = 0
+
+# Pages for visitors who are not logged in are kept per worker (this many) and reused until
+# the next write; 0 switches the cache off. The seconds bound how long an entry may live in
+# case the database is written around the app.
+ANONYMOUS_PAGE_CACHE_ENTRIES = 500
+ANONYMOUS_PAGE_CACHE_SECONDS = 60

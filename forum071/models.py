@@ -252,6 +252,15 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
+# One row: how many times content was written. Each writing transaction adds one (see
+# page_cache), so a page rendered for visitors is reused only until the next write.
+cache_generation = Table(
+    "cache_generation",
+    db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", Integer, nullable=False, default=0),
+)
+
 project_themes = Table(
     "project_themes",
     db.metadata,

@@ -105,6 +105,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/auth/register"): everyone(),
     ("POST", "/auth/logout"): members(),
     ("POST", "/language/<code>"): everyone(),
+    ("GET", "/language/<code>"): everyone(),
     ("GET", "/themes/"): everyone(),
     ("GET", "/themes/<slug>"): everyone(),
     ("POST", "/themes/<theme_slug>/follow"): members(),

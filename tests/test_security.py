@@ -194,11 +194,13 @@ def post_with_next(app: Flask, via: str, target: str):
                 "role": "student",
             },
         )
+    if via == "language-link":
+        return client.get("/language/en?" + urlencode({"next": target}))
     assert via == "language"
     return client.post("/language/en?" + urlencode({"next": target}))
 
 
-VIAS = ["login-query", "login-form", "register", "language"]
+VIAS = ["login-query", "login-form", "register", "language", "language-link"]
 
 
 @pytest.mark.parametrize("via", VIAS)

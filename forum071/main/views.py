@@ -33,6 +33,19 @@ def index():
     )
 
 
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """Switch a visitor's language by a link.
+
+    A GET on purpose: choosing the display language is idempotent and only touches the
+    visitor's own session, and a link keeps visitors' pages free of per-session CSRF tokens,
+    so that they can be cached (page_cache). Members use the form (set_language).
+    """
+    if code in current_app.config["LANGUAGES"]:
+        session[LANGUAGE_SESSION_KEY] = code
+    return redirect(safe_next_url(url_for("main.index")), 303)
+
+
 @bp.post("/language/<code>")
 def set_language(code: str):
     """Remember the visitor's language choice for this session."""

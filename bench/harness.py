@@ -105,6 +105,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--no-results", action="store_true", help="do not write bench/RESULTS.md")
     parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="serve forum071 without its visitors' page cache: every request renders the page",
+    )
+    parser.add_argument(
         "--python-load",
         action="store_true",
         help="use the built-in Python load generator instead of wrk",
@@ -482,6 +487,9 @@ def count_queries(database_url: str, pages: list[Page]) -> None:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": secrets.token_hex(16),
             "RATELIMIT_ENABLED": False,
+            # The page's own queries: with the visitors' page cache a repeated visit costs one
+            # (the write counter), which says nothing about the page.
+            "ANONYMOUS_PAGE_CACHE_ENTRIES": 0,
         }
     )
     client = app.test_client()
@@ -810,7 +818,13 @@ def header(args: argparse.Namespace, scratch: Scratch, load: Load) -> list[str]:
         f"SQLite {sqlite3.sqlite_version} (reference app)",
         f"- Data: {args.posts:,} posts, {args.threads:,} threads, {args.users:,} users, "
         f"seed {args.seed} ({generated})",
-        f"- Servers: gunicorn -w {args.workers} (sync) for forum071 and for the reference",
+        f"- Servers: gunicorn -w {args.workers} (sync) for forum071 and for the reference; "
+        + (
+            "forum071's visitors' page cache off (every request renders its page)"
+            if args.no_page_cache
+            else "forum071's visitors' page cache on (the default; SQL column: the page's own "
+            "queries, a cached visit costs 1)"
+        ),
         f"- Load: {load.description}; warm-up {args.warmup} s per URL; {args.rounds} round(s) "
         "of forum page then reference page; medians over rounds, ratio = median of the "
         "paired per-round ratios",
@@ -820,11 +834,12 @@ def header(args: argparse.Namespace, scratch: Scratch, load: Load) -> list[str]:
 DB_TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
-def results_title(db_name: str, posts: int) -> str:
-    return f"## {DB_TITLES[db_name]}, {posts:,} posts"
+def results_title(db_name: str, posts: int, page_cache: bool = True) -> str:
+    suffix = "" if page_cache else ", visitors' page cache off"
+    return f"## {DB_TITLES[db_name]}, {posts:,} posts{suffix}"
 
 
-def write_results(db_name: str, posts: int, text_block: str) -> None:
+def write_results(db_name: str, posts: int, text_block: str, page_cache: bool = True) -> None:
     """Replace the section of RESULTS.md for this database and data size, keep the others."""
     sections: dict[str, str] = {}
     if RESULTS.exists():
@@ -835,15 +850,15 @@ def write_results(db_name: str, posts: int, text_block: str) -> None:
                 sections[current] = ""
             elif current:
                 sections[current] += line + "\n"
-    sections[results_title(db_name, posts)] = "\n" + text_block.strip() + "\n\n"
+    sections[results_title(db_name, posts, page_cache)] = "\n" + text_block.strip() + "\n\n"
 
-    def order(title: str) -> tuple[int, int]:
-        match = re.fullmatch(r"## (\w+), ([\d,]+) posts", title)
+    def order(title: str) -> tuple[int, int, int]:
+        match = re.fullmatch(r"## (\w+), ([\d,]+) posts(, .*)?", title)
         if not match:
-            return (9, 0)
+            return (9, 0, 0)
         names = list(DB_TITLES.values())
         rank = names.index(match.group(1)) if match.group(1) in names else 8
-        return (rank, int(match.group(2).replace(",", "")))
+        return (rank, int(match.group(2).replace(",", "")), 1 if match.group(3) else 0)
 
     body = [
         "# bench/run results",
@@ -890,6 +905,8 @@ def run(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) ->
         "FLASK_RATELIMIT_STORAGE_URI": "memory://",
         "FLASK_DEBUG": "0",
     }
+    if args.no_page_cache:
+        forum_env["FLASK_ANONYMOUS_PAGE_CACHE_ENTRIES"] = "0"
     forum = start_gunicorn("forum071", "wsgi:app", args.workers, forum_env, ROOT, workdir)
     stack.callback(forum.stop)
     reference = start_gunicorn(
@@ -947,7 +964,9 @@ def run(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) ->
             raise HarnessError(f"{server.name} died during the run:\n{server.log_tail()}")
 
     table, passed, failed = render_table(pages, reference_runs)
-    title = f"forum071 bench: {args.db}{' (--quick)' if args.quick else ''}"
+    quick = " (--quick)" if args.quick else ""
+    cache = ", visitors' page cache off" if args.no_page_cache else ""
+    title = f"forum071 bench: {args.db}{quick}{cache}"
     lines = header(args, scratch, load)
     missing = [page.path for page in pages if page.status == 404]
     report = "\n".join(
@@ -969,7 +988,7 @@ def run(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) ->
     print(report, flush=True)
     print()
     if not (args.quick or args.no_results):
-        write_results(args.db, args.posts, report)
+        write_results(args.db, args.posts, report, page_cache=not args.no_page_cache)
         log(f"Wrote {RESULTS.relative_to(ROOT)}")
     log(f"Finished in {time.perf_counter() - started:.0f} s")
     if broken:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from ..i18n import current_language, format_timestamp, request_translations
 from ..labels import KIND_LABELS, STAGE_LABELS
 from ..pagination import requested_page
+from ..rendering import markup_from_catalogue
 from ..urls import cached_url_for
 from .query import read_request
 from .services import PERIODS, SearchHit, SearchResults, period_start, search
@@ -45,7 +46,7 @@ DATE_FORM_ARGUMENTS = tuple(a for a in FORM_ARGUMENTS if a not in ("from", "to")
 
 def _(string: str) -> Markup:
     """A string of our own catalogue for the template, as its _() gives it: marked safe."""
-    return Markup(request_translations().ugettext(string))  # noqa: S704 - our own catalogue
+    return markup_from_catalogue(request_translations().ugettext(string))
 
 
 class _Links:

@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_login(app, login_manager)
     i18n.init_app(app)
     security.init_app(app)
+    security.init_url_converters(app)
     errors.init_app(app)
     cli.init_app(app)
     register_template_helpers(app)

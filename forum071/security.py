@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
+from werkzeug.routing import IntegerConverter, Map
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -67,5 +69,36 @@ def safe_next_url(default: str) -> str:
     return target if target and is_safe_redirect_target(target) else default
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:...>`` in routes, up to the largest id the database's integer columns hold.
+
+    A larger number cannot name a row; passed to PostgreSQL it is an error (a 500), so such
+    an address is simply not found.
+    """
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def refuse_nul_characters() -> None:
+    """A NUL character in the address or a form is never meaningful, and PostgreSQL refuses
+    it in any text (an error, a 500): answer 400 before any view sees it."""
+    if "\x00" in request.path or "\x00" in request.query_string.decode("latin-1"):
+        abort(400)
+    if "%00" in request.query_string.decode("latin-1"):
+        abort(400)
+    if request.method == "POST" and any(
+        "\x00" in value for _, value in request.form.items(multi=True)
+    ):
+        abort(400)
+
+
+def init_url_converters(app: Flask) -> None:
+    """Before any blueprint is registered: the rules compile their converters then."""
+    app.url_map.converters["int"] = DatabaseIntConverter
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)

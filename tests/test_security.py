@@ -1054,3 +1054,41 @@ def test_stylesheets_load_nothing_from_another_host():
     ]
 
     assert offenders == []
+
+
+# --------------------------------------------------------------------------------------------
+# Addresses no row can have: a 404 or 400, never a database error
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/threads/99999999999999999999",
+        "/threads/2147483648-titel",
+        "/api/v1/threads/99999999999999999999",
+        "/posts/99999999999999999999/history",
+        "/threads/99999999999999999999/feed.atom",
+    ],
+)
+def test_ids_beyond_the_database_integers_are_not_found(client, url):
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/themes/a%00b", "/users/a%00b", "/search?q=a%00b", "/api/v1/threads?theme=a%00"]
+)
+def test_nul_characters_in_addresses_are_refused(client, url):
+    assert client.get(url).status_code == 400
+
+
+def test_nul_characters_in_forms_are_refused_and_nothing_is_written(app, client, make):
+    author = make.user("femke")
+    thread = make.thread(author)
+    client.post("/auth/login", data={"login": "femke", "password": PASSWORD})
+
+    response = client.post(f"/threads/{thread}/reply", data={"body": "Hallo\x00daar"})
+
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.get(Thread, thread).post_count == 1

@@ -81,17 +81,12 @@ class DatabaseIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def refuse_nul_characters() -> None:
-    """A NUL character in the address or a form is never meaningful, and PostgreSQL refuses
-    it in any text (an error, a 500): answer 400 before any view sees it."""
-    if "\x00" in request.path or "\x00" in request.query_string.decode("latin-1"):
-        abort(400)
-    if "%00" in request.query_string.decode("latin-1"):
-        abort(400)
-    if request.method == "POST" and any(
-        "\x00" in value for _, value in request.form.items(multi=True)
-    ):
-        abort(400)
+def no_nul_characters_in_paths() -> None:
+    """No page's address contains a NUL character (and PostgreSQL refuses one in any text):
+    such an address is not found. In forms and queries the database's refusal is a 400
+    (errors.handle_unusable_data)."""
+    if "\x00" in request.path:
+        abort(404)
 
 
 def init_url_converters(app: Flask) -> None:
@@ -100,5 +95,5 @@ def init_url_converters(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_nul_characters)
+    app.before_request(no_nul_characters_in_paths)
     app.after_request(set_security_headers)

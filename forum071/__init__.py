@@ -42,11 +42,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         i18n,
         labels,
+        page_cache,
         pagination,
         passwords,
         ratelimits,
         security,
         sqlite,
+        urls,
     )
     from .extensions import csrf, db, login_manager, migrate
     from .permissions import register_template_helpers
@@ -64,16 +66,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_login(app, login_manager)
     i18n.init_app(app)
     security.init_app(app)
+    security.init_url_converters(app)
     errors.init_app(app)
     cli.init_app(app)
     register_template_helpers(app)
     labels.init_app(app)
     pagination.init_app(app)
+    urls.init_app(app)
+    page_cache.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["cooked"] = markup_from_stored
 
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .feeds.views import bp as feeds_bp
     from .health import bp as health_bp
     from .main.views import bp as main_bp
     from .moderation import flags as moderation_flags
@@ -86,6 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .pitches.views import bp as pitches_bp
     from .projects.views import bp as projects_bp
     from .questions.views import bp as questions_bp
+    from .search.views import bp as search_bp
     from .themes.views import bp as themes_bp
     from .threads.views import bp as threads_bp
     from .threads.views import init_template_helpers as init_thread_helpers
@@ -101,6 +108,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         pitches_bp,
         notifications_bp,
         users_bp,
+        search_bp,
         moderation_queue.bp,
         moderation_posts.bp,
         moderation_threads.bp,
@@ -108,6 +116,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         moderation_log.bp,
         moderation_flags.bp,
         api_bp,
+        feeds_bp,
         health_bp,
     ):
         app.register_blueprint(blueprint)

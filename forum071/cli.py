@@ -174,7 +174,79 @@ def rerender_command() -> None:
     click.echo(f"Re-rendered {count} posts and {updates} pitch updates.")
 
 
+@click.command("generate")
+@with_appcontext
+@click.option("--users", type=click.IntRange(min=1), default=500, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option(
+    "--posts",
+    type=click.IntRange(min=1),
+    default=50_000,
+    show_default=True,
+    help="All posts, opening posts included (at least one per thread).",
+)
+@click.option("--seed", type=int, default=71, show_default=True, help="Same seed, same data.")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="The reference date the data ends at (YYYY-MM-DD or ISO time, UTC). "
+    "Default: a fixed date, so runs are reproducible.",
+)
+@click.option("--batch-size", type=click.IntRange(min=1), default=5000, show_default=True)
+def generate_command(
+    users: int, threads: int, posts: int, seed: int, now_text: str | None, batch_size: int
+) -> None:
+    """Fill a seeded, otherwise empty database with deterministic fictional bench data.
+
+    Refuses to run when accounts other than the demo users exist, so nobody fills a real
+    forum with test content by accident.
+    """
+    from . import generate as generator
+
+    if posts < threads:
+        raise click.ClickException(
+            "Every thread has an opening post: --posts must be >= --threads."
+        )
+    try:
+        now = generator.parse_now(now_text)
+    except ValueError as error:
+        raise click.ClickException(f"--now: {error}") from None
+    demo_names = [data["username"] for data in seed_data.DEMO_USERS]
+    with db.engine.connect() as connection:
+        existing = generator.existing_users(connection, demo_names)
+        if existing:
+            raise click.ClickException(
+                f"This database already has {existing} user account(s) besides the demo users. "
+                "generate only fills a fresh database (flask db upgrade && flask seed): "
+                "it refuses to mix test data into a real forum."
+            )
+        if not connection.scalar(select(db.func.count()).select_from(Theme)):
+            raise click.ClickException("There are no themes yet: run `flask seed` first.")
+        connection.commit()
+        spec = generator.GenerateSpec(
+            users=users, threads=threads, posts=posts, seed=seed, now=now
+        )
+        click.echo(
+            f"Generating {users:,} users, {threads:,} threads and {posts:,} posts "
+            f"(seed {seed}, up to {now:%Y-%m-%d %H:%M} UTC) on {connection.dialect.name}"
+        )
+        result = generator.generate(
+            connection, spec, batch_size=batch_size, progress=click.echo
+        )
+    theme = db.session.get(Theme, result.busiest_theme_id)
+    click.echo("Rows inserted:")
+    for table, count in result.rows.items():
+        click.echo(f"  {table:<16} {count:>10,}")
+    for word, count in result.marker_counts.items():
+        click.echo(f"Marker word {word!r}: in {count:,} posts")
+    click.echo(f"Busiest theme: {theme.slug if theme else result.busiest_theme_id}")
+    click.echo(f"Busiest thread: {result.busiest_thread_id}")
+    click.echo(f"Done in {result.seconds:.1f} s")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(generate_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(rerender_command)

@@ -44,8 +44,15 @@ BABEL_DEFAULT_LOCALE = "nl"
 BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
 LANGUAGES = ("nl", "en")
 
+# The authority in the Atom feeds' tag: ids (tag:forum071,2019:thread-12). Newsreaders know
+# entries by these ids: set it once (e.g. to the site's domain) and never change it.
+FEED_TAG_AUTHORITY = "forum071"
+
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 20
+# Search counts facets over, and ranks by relevance among, at most this many of the newest
+# matching posts ("more than 5000 posts match"): a very common word stays cheap.
+SEARCH_CANDIDATE_LIMIT = 5_000
 
 # Moderation. A new account's first PREMODERATION_POSTS posts (threads and replies) wait in
 # the review queue; 0 switches pre-moderation off (FLASK_PREMODERATION_POSTS overrides).
@@ -78,3 +85,9 @@ RATELIMIT_FLAGS = "20 per hour"  # flags per member
 # count all visitors together: set this to the number of proxies in front (1 for one nginx)
 # and the client's address is taken from X-Forwarded-For. 0 trusts no such header.
 PROXY_FIX_X_FOR = 0
+
+# Pages for visitors who are not logged in are kept per worker (this many) and reused until
+# the next write; 0 switches the cache off. The seconds bound how long an entry may live in
+# case the database is written around the app.
+ANONYMOUS_PAGE_CACHE_ENTRIES = 500
+ANONYMOUS_PAGE_CACHE_SECONDS = 60

@@ -8,7 +8,7 @@ from flask import Flask, Response, current_app, g, jsonify, make_response, rende
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from .extensions import db
@@ -155,6 +155,14 @@ def handle_database_unavailable(error: OperationalError) -> Response:
     return response
 
 
+def handle_unusable_data(error: DataError) -> Response:
+    """Input the database refuses as data (PostgreSQL: a NUL character in a text, a number out
+    of range) is a bad request, not a failure of the site."""
+    db.session.rollback()
+    current_app.logger.info("input refused by the database: %s", error.orig)
+    return error_response(400)
+
+
 def handle_unexpected_error(error: InternalServerError) -> Response:
     db.session.rollback()
     incident_id = uuid.uuid4().hex[:12]
@@ -182,6 +190,7 @@ def init_app(app: Flask) -> None:
     app.log_exception = _leave_logging_to_the_handler  # type: ignore[method-assign]
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(DataError, handle_unusable_data)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
     app.register_error_handler(429, handle_too_many_requests)
     app.register_error_handler(HTTPException, handle_http_exception)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
+from .i18n import current_language
+from .i18n import lazy_gettext as _l
 from .models import (
     AskCategory,
     NotificationKind,
@@ -137,8 +137,7 @@ MODERATION_ACTION_LABELS = {
 
 def localized(item: Any, field: str) -> str:
     """The English variant of a seeded text for English readers when it exists, else Dutch."""
-    locale = get_locale()
-    if locale is not None and locale.language == "en":
+    if current_language() == "en":
         english = getattr(item, f"{field}_en", "")
         if english:
             return english

@@ -11,6 +11,8 @@ import secrets
 import unicodedata
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -30,10 +32,12 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     func,
     or_,
     select,
+    text,
 )
 from sqlalchemy.orm import (
     Mapped,
@@ -248,6 +252,15 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
+# One row: how many times content was written. Each writing transaction adds one (see
+# page_cache), so a page rendered for visitors is reused only until the next write.
+cache_generation = Table(
+    "cache_generation",
+    db.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", Integer, nullable=False, default=0),
+)
+
 project_themes = Table(
     "project_themes",
     db.metadata,
@@ -261,7 +274,11 @@ thread_projects = Table(
     db.metadata,
     Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True),
     Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    # A copy of the thread's last_post_at, kept by database triggers (migration 0006), so a
+    # project page reads its threads in activity order from one index instead of sorting all.
+    Column("last_post_at", UTCDateTime, nullable=True),
     Index("ix_thread_projects_project_id", "project_id", "thread_id"),
+    Index("ix_thread_projects_project_id_last_post_at", "project_id", "last_post_at", "thread_id"),
 )
 
 
@@ -310,6 +327,12 @@ class Project(db.Model):
         return f"<Project {self.slug}>"
 
 
+# Conditions of partial indexes; queries that should use one repeat its condition exactly,
+# literals included (SQLite matches the text, and a bound parameter never matches).
+OPEN_QUESTION = "kind = 'question' AND accepted_post_id IS NULL AND closed_at IS NULL"
+LISTED_THREAD = "threads.state = 'published'"
+
+
 class Thread(db.Model):
     __tablename__ = "threads"
     __table_args__ = (
@@ -319,6 +342,47 @@ class Thread(db.Model):
         Index("ix_threads_theme_id_last_post_at", "theme_id", "last_post_at", "id"),
         Index("ix_threads_author_id_created_at", "author_id", "created_at"),
         Index("ix_threads_kind_last_post_at", "kind", "last_post_at", "id"),
+        # The few pinned threads above the front page and a theme's list, found without
+        # scanning every thread. SQLite uses a partial index only for the same comparison.
+        Index(
+            "ix_threads_pinned_globally",
+            "last_post_at",
+            sqlite_where=text("pinned_globally = 1"),
+            postgresql_where=text("pinned_globally"),
+        ),
+        # The listed threads in activity order, all and per theme: the pages of the front and
+        # theme lists are ranges of these (covering) index entries.
+        Index(
+            "ix_threads_listed_last_post_at",
+            "last_post_at",
+            "id",
+            sqlite_where=text("state = 'published'"),
+            postgresql_where=text("state = 'published'"),
+        ),
+        Index(
+            "ix_threads_listed_theme_id_last_post_at",
+            "theme_id",
+            "last_post_at",
+            "id",
+            sqlite_where=text("state = 'published'"),
+            postgresql_where=text("state = 'published'"),
+        ),
+        # A theme's open questions, newest activity first, without passing answered ones.
+        Index(
+            "ix_threads_open_questions",
+            "theme_id",
+            "last_post_at",
+            "id",
+            sqlite_where=text(OPEN_QUESTION),
+            postgresql_where=text(OPEN_QUESTION),
+        ),
+        Index(
+            "ix_threads_pinned_theme_id",
+            "theme_id",
+            "last_post_at",
+            sqlite_where=text("pinned = 1"),
+            postgresql_where=text("pinned"),
+        ),
         CheckConstraint(
             "stage IS NULL OR " + _check_in("stage", PitchStage), name="stage"
         ),
@@ -648,6 +712,15 @@ def themes_in_order() -> Select[tuple[Theme]]:
     return select(Theme).order_by(Theme.position, Theme.id)
 
 
+@cache
+def theme_rows() -> Select[Any]:
+    """The themes in order as plain rows (slug, names, thread_count) for lists to print."""
+    themes = Theme.__table__
+    return select(
+        themes.c.id, themes.c.slug, themes.c.name, themes.c.name_en, themes.c.thread_count
+    ).order_by(themes.c.position, themes.c.id)
+
+
 def projects_in_order() -> Select[tuple[Project]]:
     return select(Project).options(selectinload(Project.themes)).order_by(
         Project.position, Project.id
@@ -670,11 +743,16 @@ def latest_threads() -> Select[tuple[Thread]]:
 
 
 def thread_with_context(thread_id: int) -> Select[tuple[Thread]]:
-    """One thread with what its header shows: theme, author and projects."""
+    """One thread with what its header shows: theme, author and projects.
+
+    The projects come in a second query: joined in, SQLite would first build the join of
+    every thread's projects (it cannot push the thread's id into the parenthesised join of
+    the link table), which grows with the forum.
+    """
     return (
         select(Thread)
         .options(
-            joinedload(Thread.theme), joinedload(Thread.author), joinedload(Thread.projects)
+            joinedload(Thread.theme), joinedload(Thread.author), selectinload(Thread.projects)
         )
         .where(Thread.id == thread_id)
     )
@@ -765,24 +843,45 @@ def count_threads(*conditions: ColumnElement[bool]) -> Select[tuple[int]]:
     return select(func.count()).select_from(Thread).where(thread_is_listed(), *conditions)
 
 
-def open_questions(*conditions: ColumnElement[bool], limit: int = 5) -> Select[tuple[Thread]]:
-    """Unanswered questions that are still open, most recently active first, with the asker.
+@cache
+def open_questions(in_project: bool = False, limit: int = 5) -> Select[Any]:
+    """Unanswered questions that are still open, most recently active first: rows of id,
+    slug, title, post_count and the asker's name (author_name).
 
-    ``conditions`` narrow them down, e.g. to a theme or to a project (in_project).
+    Of a theme (bound parameter theme_id), or with ``in_project`` of a project (project_id),
+    read in order from the link table's own activity index. Built once per variant, since
+    building a statement costs more than running this one.
     """
-    return (
-        select(Thread)
-        .options(joinedload(Thread.author))
-        .where(
-            Thread.kind == ThreadKind.QUESTION.value,
-            Thread.accepted_post_id.is_(None),
-            Thread.closed_at.is_(None),
-            thread_is_listed(),
-            *conditions,
+    query = (
+        select(
+            Thread.id,
+            Thread.slug,
+            Thread.title,
+            Thread.post_count,
+            User.username.label("author_name"),
         )
-        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .join(User, User.id == Thread.author_id)
+        # Written as in the partial index ix_threads_open_questions, literals included: SQLite
+        # uses a partial index only when the query repeats its condition.
+        .where(text(_OPEN_QUESTION_QUALIFIED), thread_is_listed())
         .limit(limit)
     )
+    if not in_project:
+        return query.where(Thread.theme_id == bindparam("theme_id")).order_by(
+            Thread.last_post_at.desc(), Thread.id.desc()
+        )
+    links = thread_projects.c
+    return (
+        query.join(thread_projects, links.thread_id == Thread.id)
+        .where(links.project_id == bindparam("project_id"))
+        .order_by(links.last_post_at.desc(), links.thread_id.desc())
+    )
+
+
+_OPEN_QUESTION_QUALIFIED = (
+    "threads.kind = 'question' AND threads.accepted_post_id IS NULL "
+    "AND threads.closed_at IS NULL"
+)
 
 
 # The review queue: what waits for a moderator, oldest first.

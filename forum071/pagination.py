@@ -7,16 +7,17 @@ big table; an out-of-range page is a 404 rather than an empty page.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
-from flask import Flask, abort, request, url_for
+from flask import Flask, abort, g, request
 from sqlalchemy import Select
 from werkzeug.datastructures import MultiDict
 
 from .extensions import db
+from .urls import cached_url_for
 
 T = TypeVar("T")
 
@@ -63,11 +64,23 @@ def with_query(path: str, args: MultiDict[str, str]) -> str:
 
 def page_url(number: int) -> str:
     """This page's address with another ?page= (page 1 has none), keeping the other arguments."""
-    args = request.args.copy()
-    args.pop("page", None)
+    base, other_args = _page_url_parts()
     if number > 1:
-        args["page"] = str(number)
-    return with_query(url_for(request.endpoint or "main.index", **(request.view_args or {})), args)
+        return f"{base}?{other_args}&page={number}" if other_args else f"{base}?page={number}"
+    return f"{base}?{other_args}" if other_args else base
+
+
+def _page_url_parts() -> tuple[str, str]:
+    """This page's address and its query without ?page=, worked out once per request (a
+    pagination bar asks for a dozen addresses)."""
+    try:
+        return g._forum071_page_url_parts
+    except AttributeError:
+        args = request.args.copy()
+        args.pop("page", None)
+        base = cached_url_for(request.endpoint or "main.index", **(request.view_args or {}))
+        parts = g._forum071_page_url_parts = (base, urlencode(list(args.items(multi=True))))
+        return parts
 
 
 def init_app(app: Flask) -> None:
@@ -85,10 +98,37 @@ def requested_page() -> int:
     return int(raw)
 
 
-def paginate(query: Select[Any], total: int, per_page: int, number: int | None = None) -> Page:
+def paginate(
+    query: Select[Any],
+    total: int,
+    per_page: int,
+    number: int | None = None,
+    *,
+    load: Callable[[Select[Any]], Sequence[Any]] | None = None,
+) -> Page:
+    """One page of ``query``; ``load`` turns the limited select() into the items (ORM
+    entities by default)."""
     number = requested_page() if number is None else number
     page_count = max(1, math.ceil(total / per_page))
     if number > page_count:
         abort(404)
-    items = db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)).unique()
-    return Page(items=list(items), number=number, per_page=per_page, total=total)
+    limited = query.limit(per_page).offset((number - 1) * per_page)
+    items = load(limited) if load else list(db.session.scalars(limited).unique())
+    return Page(items=items, number=number, per_page=per_page, total=total)
+
+
+def paginate_bound(
+    load: Callable[[int, dict[str, Any]], Sequence[Any]],
+    params: dict[str, Any],
+    total: int,
+    per_page: int,
+    number: int | None = None,
+) -> Page:
+    """Like paginate(), for a prepared statement whose limit and offset are bound parameters:
+    ``load(offset, params)`` gets ``params`` with limit and offset filled in."""
+    number = requested_page() if number is None else number
+    if number > max(1, math.ceil(total / per_page)):
+        abort(404)
+    offset = (number - 1) * per_page
+    items = load(offset, {**params, "limit": per_page, "offset": offset})
+    return Page(items=items, number=number, per_page=per_page, total=total)

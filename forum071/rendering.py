@@ -304,6 +304,12 @@ def render_markdown(source: str, mentionable: Mentionable | None = None) -> Mark
     return Markup(cooked)  # noqa: S704 - sanitised just above
 
 
+def markup_from_catalogue(translated: str) -> Markup:
+    """Mark a string from the forum's own translation catalogue as safe, as Jinja's gettext
+    does: translators may use markup, and variables filled in afterwards are escaped."""
+    return Markup(translated)  # noqa: S704 - our own catalogue, never user input
+
+
 def markup_from_stored(html: str) -> Markup:
     """Mark stored "cooked" HTML as safe for templates.
 
@@ -350,3 +356,32 @@ def excerpt(source: str, length: int = 200) -> str:
     if not text[length - 1].isspace():
         cut = cut.rpartition(" ")[0] or cut  # a single over-long word is cut hard
     return cut.rstrip(" ,.;:!?-") + "…"
+
+
+# Search snippets: the database marks each match with these private-use characters (FTS5
+# snippet() and PostgreSQL ts_headline are told to use them), never with HTML.
+SNIPPET_START = "\ue000"
+SNIPPET_END = "\ue001"
+_SNIPPET_MATCH = re.compile(f"{SNIPPET_START}([^{SNIPPET_START}{SNIPPET_END}]*){SNIPPET_END}")
+_SNIPPET_MARKER = re.compile(f"[{SNIPPET_START}{SNIPPET_END}]")
+# Markdown that reads as noise in a one-line snippet: emphasis, code ticks, strike-through,
+# headings, quotes, table bars, link brackets and link targets.
+_SNIPPET_MARKDOWN = re.compile(
+    r"\]\([^)\s]*\)?|[*`~|\[\]]+|(?<!\w)_+|_+(?!\w)|(?m:^\s*(?:#{1,6}|>+|[-+]|\d+\.)\s)"
+)
+
+
+def highlighted_snippet(text: str) -> Markup:
+    """A search snippet as HTML: Markdown noise stripped, everything escaped, and only the
+    balanced marker pairs the database put around matches turned into ``<mark>``; stray
+    markers (cut off by the snippet, or typed by an author) are dropped."""
+    text = " ".join(_SNIPPET_MARKDOWN.sub(" ", text).split())
+    parts: list[str] = []
+    position = 0
+    for match in _SNIPPET_MATCH.finditer(text):
+        parts.append(html.escape(_SNIPPET_MARKER.sub("", text[position : match.start()])))
+        inner = html.escape(match.group(1))
+        parts.append(f"<mark>{inner}</mark>" if inner.strip() else inner)
+        position = match.end()
+    parts.append(html.escape(_SNIPPET_MARKER.sub("", text[position:])))
+    return Markup("".join(parts))  # noqa: S704 - every piece escaped just above

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
+from werkzeug.routing import IntegerConverter, Map
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -67,5 +69,31 @@ def safe_next_url(default: str) -> str:
     return target if target and is_safe_redirect_target(target) else default
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:...>`` in routes, up to the largest id the database's integer columns hold.
+
+    A larger number cannot name a row; passed to PostgreSQL it is an error (a 500), so such
+    an address is simply not found.
+    """
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def no_nul_characters_in_paths() -> None:
+    """No page's address contains a NUL character (and PostgreSQL refuses one in any text):
+    such an address is not found. In forms and queries the database's refusal is a 400
+    (errors.handle_unusable_data)."""
+    if "\x00" in request.path:
+        abort(404)
+
+
+def init_url_converters(app: Flask) -> None:
+    """Before any blueprint is registered: the rules compile their converters then."""
+    app.url_map.converters["int"] = DatabaseIntConverter
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(no_nul_characters_in_paths)
     app.after_request(set_security_headers)

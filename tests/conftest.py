@@ -73,6 +73,9 @@ def config_for_tests(database_url: str, **overrides: Any) -> dict[str, Any]:
         "PREMODERATION_POSTS": 0,
         # Rate limits have their own tests (test_ratelimits.py), which switch them on.
         "RATELIMIT_ENABLED": False,
+        # So does the visitors' page cache (test_page_cache.py): most tests read a page right
+        # after writing with another session.
+        "ANONYMOUS_PAGE_CACHE_ENTRIES": 0,
         **overrides,
     }
 

@@ -97,3 +97,57 @@ def test_upgrading_a_database_with_content_keeps_every_row(empty_database_url: s
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT COUNT(*) FROM posts").scalar() == 2
         db.engine.dispose()
+
+
+def test_upgrading_to_search_makes_existing_posts_searchable(empty_database_url: str) -> None:
+    """Migration 0004 indexes the posts that were there before it (the opening post with its
+    thread's title), and the triggers keep later writes in step."""
+    app = create_app(config_for_tests(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0003")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO users (id, username, email, password_hash, role, organisation, bio, "
+                "official_verified, session_token, created_at, published_post_count, "
+                "suspension_reason) VALUES (1, 'anna', 'anna@example.org', 'x', 'entrepreneur', "
+                "'', '', false, 't1', '2026-01-01 10:00:00+00:00', 2, '')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO themes (id, slug, name, name_en, description, description_en, "
+                "position, thread_count) VALUES (1, 'retail', 'Retail', 'Retail', '', '', 0, 1)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO threads (id, kind, title, slug, theme_id, author_id, created_at, "
+                "last_post_at, post_count, stage, ask, ask_categories, summary, "
+                "has_entrepreneurs, has_education, has_government, state, locked, pinned, "
+                "pinned_globally) VALUES (1, 'discussion', 'Het café', 'het-cafe', 1, 1, "
+                "'2026-01-01 10:00:00+00:00', '2026-01-01 11:00:00+00:00', 2, NULL, '', '[]', "
+                "'', true, false, false, 'published', false, false, false)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO posts (id, thread_id, number, author_id, body, body_html, "
+                "created_at, version, support_count, edit_count, state, flag_count, "
+                "moderation_reason) VALUES "
+                "(1, 1, 1, 1, 'Plan', '<p>Plan</p>', '2026-01-01 10:00:00+00:00', 1, 0, 0, "
+                "'published', 0, ''), "
+                "(2, 1, 2, 1, 'Nieuwe ideeën', '<p>Nieuwe ideeën</p>', "
+                "'2026-01-01 11:00:00+00:00', 1, 0, 0, 'published', 0, '')"
+            )
+        upgrade()
+        from werkzeug.datastructures import MultiDict
+
+        from forum071.search.query import read_request
+        from forum071.search.services import search
+
+        with app.test_request_context("/search"):
+            def hits(text: str) -> list[int]:
+                return [hit.post_id for hit in search(read_request(MultiDict({"q": text}))).hits]
+
+            assert hits("cafe") == [1]
+            assert hits("ideeen") == [2]
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("UPDATE threads SET title = 'De fietsenmaker'")
+            assert hits("fietsenmaker") == [1]
+            assert hits("cafe") == []
+        db.session.remove()
+        db.engine.dispose()

@@ -194,11 +194,13 @@ def post_with_next(app: Flask, via: str, target: str):
                 "role": "student",
             },
         )
+    if via == "language-link":
+        return client.get("/language/en?" + urlencode({"next": target}))
     assert via == "language"
     return client.post("/language/en?" + urlencode({"next": target}))
 
 
-VIAS = ["login-query", "login-form", "register", "language"]
+VIAS = ["login-query", "login-form", "register", "language", "language-link"]
 
 
 @pytest.mark.parametrize("via", VIAS)
@@ -1052,3 +1054,48 @@ def test_stylesheets_load_nothing_from_another_host():
     ]
 
     assert offenders == []
+
+
+# --------------------------------------------------------------------------------------------
+# Addresses no row can have: a 404 or 400, never a database error
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/threads/99999999999999999999",
+        "/threads/2147483648-titel",
+        "/api/v1/threads/99999999999999999999",
+        "/posts/99999999999999999999/history",
+        "/threads/99999999999999999999/feed.atom",
+    ],
+)
+def test_ids_beyond_the_database_integers_are_not_found(client, url):
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/themes/a%00b", "/users/a%00b", "/projects/a%00b"])
+def test_nul_characters_in_addresses_are_not_found(client, url):
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/threads?theme=a%00", "/api/v1/search?q=a&author=a%00", "/?kind=a%00"]
+)
+def test_nul_characters_in_queries_never_fail(client, url):
+    assert client.get(url).status_code in (200, 400)
+
+
+def test_nul_characters_in_forms_never_fail(app, client, make):
+    author = make.user("femke")
+    thread = make.thread(author)
+    client.post("/auth/login", data={"login": "femke", "password": PASSWORD})
+
+    response = client.post(f"/threads/{thread}/reply", data={"body": "Hallo\x00daar"})
+
+    # PostgreSQL cannot store a NUL character (a 400, nothing written); SQLite can.
+    assert response.status_code in (303, 400)
+    with app.app_context():
+        expected = 2 if response.status_code == 303 else 1
+        assert db.session.get(Thread, thread).post_count == expected

@@ -181,3 +181,51 @@ def thread(thread_id: int):
     answer["posts_page"] = number
     answer["posts_pages"] = pages
     return jsonify(answer)
+
+
+@bp.get("/search")
+def search():
+    """Published posts matching ?q= (words, "phrases", -exclusions, key:value filters), with
+    the filters ?theme=, ?project=, ?kind=, ?answered=true|false, ?stage=, ?author=, ?from=,
+    ?to= (YYYY-MM-DD), ?sort=relevance|date and ?page= (20 a page); with facet counts."""
+    from ..rendering import plain_text
+    from ..search.query import read_request
+    from ..search.services import search as run_search
+
+    results = run_search(read_request(request.args), requested_page(), _external=True)
+    if results.request.errors:
+        raise BadFilter(" ".join(results.request.errors.values()))
+    items = [
+        {
+            "post_id": hit.post_id,
+            "number": hit.number,
+            "thread_id": hit.thread_id,
+            "title": hit.title,
+            "kind": hit.kind,
+            "theme": hit.theme_slug,
+            "author": hit.author,
+            "created_at": _iso(hit.created_at),
+            "answered": hit.is_question and hit.answered,
+            "stage": hit.stage if hit.is_pitch else None,
+            "snippet": plain_text(str(hit.snippet)),
+            "snippet_html": str(hit.snippet),
+            "url": hit.url,
+        }
+        for hit in results.hits
+    ]
+    facets = {
+        name: [{"value": choice.value, "label": choice.label, "count": choice.count}
+               for choice in choices]
+        for name, choices in results.facets.items()
+    }  # fmt: skip
+    return jsonify(
+        items=items,
+        results=items,
+        facets=facets,
+        page=results.number,
+        pages=results.pages,
+        total=results.total,
+        total_capped=results.capped,
+        notices=list(results.request.query.notices),
+        message=_("Add a word to search for.") if results.request.needs_a_word else "",
+    )

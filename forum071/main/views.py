@@ -7,9 +7,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import LANGUAGE_SESSION_KEY
-from ..models import themes_in_order
-from ..questions.filters import ThreadFilters, filtered_thread_page
+from ..models import theme_rows
+from ..questions.filters import ThreadFilters, filtered_thread_page, pinned_above
 from ..security import safe_next_url
+from ..threads.listing import Scope
 
 bp = Blueprint("main", __name__)
 
@@ -17,12 +18,32 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     """Show the latest activity across all themes (filtered if asked), and the themes."""
-    themes = db.session.scalars(themes_in_order()).all()
+    # Plain rows: the sidebar only prints them.
+    themes = db.session.connection().execute(theme_rows()).all()
     filters = ThreadFilters.from_args(request.args)
     # Every thread has exactly one theme, so the themes' counters add up to all threads.
     total = sum(theme.thread_count for theme in themes)
-    page = filtered_thread_page(filters, [], total)
-    return render_template("main/index.html", page=page, themes=themes, filters=filters)
+    page = filtered_thread_page(filters, Scope.ALL, None, total)
+    return render_template(
+        "main/index.html",
+        page=page,
+        themes=themes,
+        filters=filters,
+        pinned=pinned_above(filters, page),
+    )
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """Switch a visitor's language by a link.
+
+    A GET on purpose: choosing the display language is idempotent and only touches the
+    visitor's own session, and a link keeps visitors' pages free of per-session CSRF tokens,
+    so that they can be cached (page_cache). Members use the form (set_language).
+    """
+    if code in current_app.config["LANGUAGES"]:
+        session[LANGUAGE_SESSION_KEY] = code
+    return redirect(safe_next_url(url_for("main.index")), 303)
 
 
 @bp.post("/language/<code>")

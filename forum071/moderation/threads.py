@@ -18,12 +18,6 @@ from .thread_forms import MergeForm, MoveForm, PinForm, ReasonForm, SplitForm
 bp = Blueprint("moderation_threads", __name__, url_prefix="/moderation")
 
 
-@bp.app_template_global()
-def pinned_threads(theme=None) -> list[Thread]:
-    """The pinned threads of a theme page, or (no theme) of the front page: one query."""
-    return list(db.session.scalars(services.pinned_threads(theme)))
-
-
 def _load_thread(thread_id: int) -> Thread:
     """The thread, for a moderator; 404 when there is none, 403 for everyone else."""
     if not can_moderate(current_user):

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Project, in_project, open_questions, projects_in_order
+from ..models import Project, open_questions, projects_in_order
 from ..notifications.services import following_project_column
 from ..questions.filters import ThreadFilters, filtered_thread_page
+from ..threads.listing import Scope
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -35,9 +36,12 @@ def show(slug: str):
     project = row[0]
     following = bool(row[1]) if current_user.is_authenticated else False
     filters = ThreadFilters.from_args(request.args)
-    linked = in_project(project.id)
-    page = filtered_thread_page(filters, [linked], project.thread_count)
-    questions = db.session.scalars(open_questions(linked)).unique().all()
+    page = filtered_thread_page(filters, Scope.PROJECT, project.id, project.thread_count)
+    questions = (
+        db.session.connection()
+        .execute(open_questions(in_project=True), {"project_id": project.id})
+        .all()
+    )
     return render_template(
         "projects/show.html",
         project=project,

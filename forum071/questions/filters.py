@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import (
     PitchStage,
+    Thread,
     ThreadKind,
     count_threads,
-    latest_threads,
+    in_project,
     thread_filter_conditions,
 )
-from ..pagination import Page, paginate
+from ..moderation.thread_services import pinned_threads
+from ..pagination import Page, paginate, paginate_bound
+from ..threads.listing import (
+    Scope,
+    load_thread_rows,
+    load_unfiltered_page,
+    thread_rows_in_project,
+    thread_rows_select,
+)
 
 KINDS = tuple(kind.value for kind in ThreadKind)
 STAGES = tuple(stage.value for stage in PitchStage)
@@ -78,15 +89,38 @@ def _boolean(raw: str | None) -> tuple[bool | None, bool]:
 
 
 def filtered_thread_page(
-    filters: ThreadFilters, scope: list[ColumnElement[bool]], unfiltered_total: int
+    filters: ThreadFilters, scope: Scope, scope_id: int | None, unfiltered_total: int
 ) -> Page:
-    """A page of the latest threads within ``scope`` (a theme, a project, or all), filtered.
+    """A page of the latest threads within a scope (all, a theme's, a project's), filtered.
 
-    Without filters the list's total is the denormalised counter the caller has; with them
-    it is one COUNT over the same conditions as the list.
+    Without filters the list's total is the denormalised counter the caller has, and the page
+    comes from a prepared statement; with them the total is one COUNT over the same
+    conditions as the list.
     """
-    conditions = [*scope, *filters.conditions()]
-    total = db.session.scalar(count_threads(*conditions)) if filters.active else unfiltered_total
-    return paginate(
-        latest_threads().where(*conditions), total or 0, current_app.config["THREADS_PER_PAGE"]
-    )
+    per_page = current_app.config["THREADS_PER_PAGE"]
+    if not filters.active:
+        return paginate_bound(
+            partial(load_unfiltered_page, scope),
+            {"scope_id": scope_id},
+            unfiltered_total or 0,
+            per_page,
+        )
+    if scope is Scope.PROJECT:
+        listed, counted = thread_rows_in_project(scope_id), [in_project(scope_id)]
+    elif scope is Scope.THEME:
+        listed = thread_rows_select().where(Thread.theme_id == scope_id)
+        counted = [Thread.theme_id == scope_id]
+    else:
+        listed, counted = thread_rows_select(), []
+    conditions = filters.conditions()
+    total = db.session.scalar(count_threads(*counted, *conditions))
+    return paginate(listed.where(*conditions), total or 0, per_page, load=load_thread_rows)
+
+
+def pinned_above(filters: ThreadFilters, page: Page, theme_id: int | None = None) -> list[Any]:
+    """The pinned threads (id, slug, title) shown above a list: of the theme, or (no theme)
+    of the front page; only above the first page of the unfiltered list, since a filtered
+    list answers a search."""
+    if filters.active or page.number != 1:
+        return []
+    return pinned_threads(theme_id)

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Theme, Thread, open_questions, themes_in_order
+from ..models import Theme, open_questions, themes_in_order
 from ..notifications.services import following_theme_column
-from ..questions.filters import ThreadFilters, filtered_thread_page
+from ..questions.filters import ThreadFilters, filtered_thread_page, pinned_above
+from ..threads.listing import Scope
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
@@ -35,9 +36,8 @@ def show(slug: str):
     theme = row[0]
     following = bool(row[1]) if current_user.is_authenticated else False
     filters = ThreadFilters.from_args(request.args)
-    in_theme = Thread.theme_id == theme.id
-    page = filtered_thread_page(filters, [in_theme], theme.thread_count)
-    questions = db.session.scalars(open_questions(in_theme)).unique().all()
+    page = filtered_thread_page(filters, Scope.THEME, theme.id, theme.thread_count)
+    questions = db.session.connection().execute(open_questions(), {"theme_id": theme.id}).all()
     return render_template(
         "themes/show.html",
         theme=theme,
@@ -45,4 +45,5 @@ def show(slug: str):
         page=page,
         filters=filters,
         open_questions=questions,
+        pinned=pinned_above(filters, page, theme.id),
     )

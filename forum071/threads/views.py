@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -43,6 +44,7 @@ from ..permissions import (
     edit_needs_reason,
 )
 from ..ratelimits import limit_posts
+from ..urls import cached_url_for
 from . import history as post_history
 from . import services
 from .forms import EditPostForm, NewThreadForm, ReplyForm
@@ -54,7 +56,7 @@ T = TypeVar("T")
 
 def thread_url(thread: Thread, **values) -> str:
     """The canonical address of a thread: its id and, when the title has one, its slug."""
-    return url_for("threads.show", thread_id=thread.id, slug=thread.slug or None, **values)
+    return cached_url_for("threads.show", thread_id=thread.id, slug=thread.slug or None, **values)
 
 
 def post_url(post: Post, thread: Thread | None = None) -> str:
@@ -87,25 +89,48 @@ def _load_thread_page(thread_id: int) -> tuple[Thread, bool | None]:
     One query: the accepted answer, who closed it and (for members) the follow state come
     along with the thread, so the page's query count does not depend on what it shows.
     """
-    query = thread_with_context(thread_id).options(
-        joinedload(Thread.accepted_post).joinedload(Post.author),
-        joinedload(Thread.closed_by),
-        joinedload(Thread.duplicate_of),
-    )
-    if current_user.is_authenticated:
-        query = query.add_columns(following_thread_column(current_user.id))
-    row = db.session.execute(query).unique().first()
+    member = current_user.is_authenticated
+    params = {"thread_id": thread_id, "viewer_id": current_user.id if member else None}
+    row = db.session.execute(_thread_page_statement(member), params).unique().first()
     # A thread waiting for review exists only for its author and the moderators.
     if row is None or not can_see_thread(current_user, row[0]):
         abort(404)
     return row[0], (bool(row[1]) if current_user.is_authenticated else None)
 
 
+@cache
+def _posts_page_statement() -> Select[tuple[Post]]:
+    """A page of a thread's posts (bound parameters thread_id, first, last), built once."""
+    return (
+        select(Post)
+        .options(joinedload(Post.author))
+        .where(
+            Post.thread_id == bindparam("thread_id"),
+            Post.number.between(bindparam("first"), bindparam("last")),
+        )
+        .order_by(Post.number)
+    )
+
+
+@cache
+def _thread_page_statement(member: bool) -> Select[Any]:
+    """The thread page's thread query, built once (bound parameters thread_id, viewer_id):
+    building it cost more than running it."""
+    query = thread_with_context(bindparam("thread_id")).options(
+        joinedload(Thread.accepted_post).joinedload(Post.author),
+        joinedload(Thread.closed_by),
+        joinedload(Thread.duplicate_of),
+    )
+    if member:
+        query = query.add_columns(following_thread_column(bindparam("viewer_id")))
+    return query
+
+
 def _render_thread(
     thread: Thread,
     following: bool | None,
     page_number: int | None,
-    reply_form: ReplyForm,
+    reply_form: ReplyForm | None,
     status: int = 200,
 ):
     """The thread page; page_number None means the last page."""
@@ -120,9 +145,16 @@ def _render_thread(
     unnumbered = None
     if current_user.is_authenticated and page_number == page_count:
         unnumbered = unnumbered_posts_shown_to(current_user.id, can_moderate(current_user))
-    found = db.session.scalars(
-        posts_in_thread(thread.id, page_number, per_page, unnumbered=unnumbered)
-    ).all()
+    first = (page_number - 1) * per_page + 1
+    if unnumbered is None:
+        found = db.session.scalars(
+            _posts_page_statement(),
+            {"thread_id": thread.id, "first": first, "last": first + per_page - 1},
+        ).all()
+    else:
+        found = db.session.scalars(
+            posts_in_thread(thread.id, page_number, per_page, unnumbered=unnumbered)
+        ).all()
     posts = [post for post in found if post.number is not None]
     pending_replies = [post for post in found if post.number is None]
     page = Page(items=posts, number=page_number, per_page=per_page, total=thread.post_count)
@@ -244,7 +276,9 @@ def show(thread_id: int, slug: str | None = None):
         return redirect(thread_url(thread.duplicate_of), 301)
     if (slug or "") != thread.slug:
         return redirect(with_query(thread_url(thread), request.args), 301)
-    return _render_thread(thread, following, requested_page(), ReplyForm())
+    # Visitors get no reply form (they are asked to log in), so none is built for them.
+    reply_form = ReplyForm() if can_reply(current_user, thread) else None
+    return _render_thread(thread, following, requested_page(), reply_form)
 
 
 @bp.post("/threads/<int:thread_id>/reply")

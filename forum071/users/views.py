@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,9 +12,10 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..forms import rerender_on_csrf_failure
-from ..models import Post, Thread, User, latest_threads, post_is_published, thread_is_listed
-from ..pagination import paginate
+from ..models import Post, Thread, User, post_is_published, thread_is_listed
+from ..pagination import paginate_bound
 from ..permissions import can_edit_profile
+from ..threads.listing import Scope, load_unfiltered_page
 from . import services
 from .forms import ProfileForm
 
@@ -83,12 +86,9 @@ def show(username: str):
     if row is None:
         abort(404)
     user, total = row
-    page = paginate(
-        latest_threads()
-        .where(Thread.author_id == user.id)
-        # Newest first, along the (author_id, created_at) index.
-        .order_by(None)
-        .order_by(Thread.created_at.desc(), Thread.id.desc()),
+    page = paginate_bound(
+        partial(load_unfiltered_page, Scope.AUTHOR),
+        {"scope_id": user.id},
         total or 0,
         current_app.config["THREADS_PER_PAGE"],
     )

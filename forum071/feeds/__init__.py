@@ -1,0 +1,1 @@
+"""Atom feeds of the latest threads, a theme, a project and a thread's posts."""

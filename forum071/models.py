@@ -783,7 +783,19 @@ def posts_in_thread(
     that meet it; they come last.
     """
     first = (page_number - 1) * per_page + 1
-    on_page = Post.number.between(first, first + per_page - 1)
+    return posts_numbered(thread_id, first, first + per_page - 1, unnumbered=unnumbered)
+
+
+def posts_numbered(
+    thread_id: Any,
+    first: Any,
+    last: Any,
+    *,
+    unnumbered: ColumnElement[bool] | None = None,
+) -> Select[tuple[Post]]:
+    """The posts numbered first to last (values or bound parameters) with their authors, and
+    the unnumbered ones that meet ``unnumbered`` (see posts_in_thread)."""
+    on_page = Post.number.between(first, last)
     order = [Post.number]
     if unnumbered is not None:
         on_page = or_(on_page, and_(Post.number.is_(None), unnumbered))

@@ -22,16 +22,17 @@ from .urls import cached_url_for
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: Sequence[T]
+class PageNumbers:
+    """The arithmetic of a numbered page, for anything with ``number``, ``per_page`` and
+    ``total`` (a list's Page, search results)."""
+
     number: int
     per_page: int
     total: int
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return page_count(self.total, self.per_page)
 
     @property
     def has_previous(self) -> bool:
@@ -50,6 +51,18 @@ class Page(Generic[T]):
                 yield None
             yield number
             previous = number
+
+
+@dataclass(frozen=True)
+class Page(PageNumbers, Generic[T]):
+    items: Sequence[T]
+    number: int
+    per_page: int
+    total: int
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, math.ceil(total / per_page))
 
 
 def with_query(path: str, args: MultiDict[str, str]) -> str:
@@ -108,10 +121,7 @@ def paginate(
 ) -> Page:
     """One page of ``query``; ``load`` turns the limited select() into the items (ORM
     entities by default)."""
-    number = requested_page() if number is None else number
-    page_count = max(1, math.ceil(total / per_page))
-    if number > page_count:
-        abort(404)
+    number = _existing_page(number, total, per_page)
     limited = query.limit(per_page).offset((number - 1) * per_page)
     items = load(limited) if load else list(db.session.scalars(limited).unique())
     return Page(items=items, number=number, per_page=per_page, total=total)
@@ -126,9 +136,15 @@ def paginate_bound(
 ) -> Page:
     """Like paginate(), for a prepared statement whose limit and offset are bound parameters:
     ``load(offset, params)`` gets ``params`` with limit and offset filled in."""
-    number = requested_page() if number is None else number
-    if number > max(1, math.ceil(total / per_page)):
-        abort(404)
+    number = _existing_page(number, total, per_page)
     offset = (number - 1) * per_page
     items = load(offset, {**params, "limit": per_page, "offset": offset})
     return Page(items=items, number=number, per_page=per_page, total=total)
+
+
+def _existing_page(number: int | None, total: int, per_page: int) -> int:
+    """The page asked for (?page= when None); a page beyond the last is a 404."""
+    number = requested_page() if number is None else number
+    if number > page_count(total, per_page):
+        abort(404)
+    return number

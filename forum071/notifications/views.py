@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -102,16 +112,25 @@ def _may_follow() -> None:
     _check_button()
 
 
+def _change_following(
+    change: Callable[[Any, Any], None], target: Any, message: str, back: str
+) -> Response:
+    """Follow or stop following ``target`` for the current member, then go back."""
+    _may_follow()
+    change(current_user, target)
+    db.session.commit()
+    flash(message, "success")
+    return _back_to(back)
+
+
 @bp.post("/threads/<int:thread_id>/follow")
 @login_required
 def follow_thread(thread_id: int):
     """Follow a thread: hear of each reply."""
     thread = _load_thread(thread_id)
-    _may_follow()
-    services.follow_thread(current_user, thread)
-    db.session.commit()
-    flash(_("You follow this thread."), "success")
-    return _back_to(thread_url(thread))
+    return _change_following(
+        services.follow_thread, thread, _("You follow this thread."), thread_url(thread)
+    )
 
 
 @bp.post("/threads/<int:thread_id>/unfollow")
@@ -119,11 +138,9 @@ def follow_thread(thread_id: int):
 def unfollow_thread(thread_id: int):
     """Stop following a thread, also when replying to it later."""
     thread = _load_thread(thread_id)
-    _may_follow()
-    services.unfollow_thread(current_user, thread)
-    db.session.commit()
-    flash(_("You no longer follow this thread."), "success")
-    return _back_to(thread_url(thread))
+    return _change_following(
+        services.unfollow_thread, thread, _("You no longer follow this thread."), thread_url(thread)
+    )
 
 
 @bp.post("/themes/<theme_slug>/follow")
@@ -131,11 +148,12 @@ def unfollow_thread(thread_id: int):
 def follow_theme(theme_slug: str):
     """Follow a theme: hear of each new thread in it."""
     theme = _load_by_slug(Theme, theme_slug)
-    _may_follow()
-    services.follow_theme(current_user, theme)
-    db.session.commit()
-    flash(_("You follow this theme."), "success")
-    return _back_to(url_for("themes.show", slug=theme.slug))
+    return _change_following(
+        services.follow_theme,
+        theme,
+        _("You follow this theme."),
+        url_for("themes.show", slug=theme.slug),
+    )
 
 
 @bp.post("/themes/<theme_slug>/unfollow")
@@ -143,11 +161,12 @@ def follow_theme(theme_slug: str):
 def unfollow_theme(theme_slug: str):
     """Stop following a theme."""
     theme = _load_by_slug(Theme, theme_slug)
-    _may_follow()
-    services.unfollow_theme(current_user, theme)
-    db.session.commit()
-    flash(_("You no longer follow this theme."), "success")
-    return _back_to(url_for("themes.show", slug=theme.slug))
+    return _change_following(
+        services.unfollow_theme,
+        theme,
+        _("You no longer follow this theme."),
+        url_for("themes.show", slug=theme.slug),
+    )
 
 
 @bp.post("/projects/<project_slug>/follow")
@@ -155,11 +174,12 @@ def unfollow_theme(theme_slug: str):
 def follow_project(project_slug: str):
     """Follow a project: hear of each new thread about it."""
     project = _load_by_slug(Project, project_slug)
-    _may_follow()
-    services.follow_project(current_user, project)
-    db.session.commit()
-    flash(_("You follow this project."), "success")
-    return _back_to(url_for("projects.show", slug=project.slug))
+    return _change_following(
+        services.follow_project,
+        project,
+        _("You follow this project."),
+        url_for("projects.show", slug=project.slug),
+    )
 
 
 @bp.post("/projects/<project_slug>/unfollow")
@@ -167,11 +187,12 @@ def follow_project(project_slug: str):
 def unfollow_project(project_slug: str):
     """Stop following a project."""
     project = _load_by_slug(Project, project_slug)
-    _may_follow()
-    services.unfollow_project(current_user, project)
-    db.session.commit()
-    flash(_("You no longer follow this project."), "success")
-    return _back_to(url_for("projects.show", slug=project.slug))
+    return _change_following(
+        services.unfollow_project,
+        project,
+        _("You no longer follow this project."),
+        url_for("projects.show", slug=project.slug),
+    )
 
 
 @bp.app_template_global()

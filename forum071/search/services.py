@@ -60,6 +60,7 @@ from ..models import (
     thread_projects,
     utcnow,
 )
+from ..pagination import PageNumbers
 from ..rendering import SNIPPET_END, SNIPPET_START, highlighted_snippet
 from ..urls import cached_url_for
 from .query import SearchRequest, fts5_any, fts5_match
@@ -164,7 +165,7 @@ class SearchHit:
 
 
 @dataclass
-class SearchResults:
+class SearchResults(PageNumbers):
     request: SearchRequest
     hits: list[SearchHit] = field(default_factory=list)
     total: int = 0
@@ -177,27 +178,6 @@ class SearchResults:
     projects: dict[str, Any] = field(default_factory=dict)
     searched: bool = False  # False when there was nothing to search for
 
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-    def window(self, around: int = 2):
-        """Page numbers to show around this one, as pagination.Page does (None is a gap)."""
-        shown = {1, self.pages, *range(self.number - around, self.number + around + 1)}
-        previous = 0
-        for number in sorted(n for n in shown if 1 <= n <= self.pages):
-            if number - previous > 1:
-                yield None
-            yield number
-            previous = number
 
 
 def _is_sqlite() -> bool:

@@ -24,6 +24,7 @@ from ..models import (
     Thread,
     pitch_updates_of,
     posts_in_thread,
+    posts_numbered,
     projects_in_order,
     themes_in_order,
     thread_with_context,
@@ -101,15 +102,7 @@ def _load_thread_page(thread_id: int) -> tuple[Thread, bool | None]:
 @cache
 def _posts_page_statement() -> Select[tuple[Post]]:
     """A page of a thread's posts (bound parameters thread_id, first, last), built once."""
-    return (
-        select(Post)
-        .options(joinedload(Post.author))
-        .where(
-            Post.thread_id == bindparam("thread_id"),
-            Post.number.between(bindparam("first"), bindparam("last")),
-        )
-        .order_by(Post.number)
-    )
+    return posts_numbered(bindparam("thread_id"), bindparam("first"), bindparam("last"))
 
 
 @cache

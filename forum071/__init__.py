@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         auth,
         cli,
         errors,
+        fragments,
         i18n,
         labels,
         page_cache,
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     labels.init_app(app)
     pagination.init_app(app)
     urls.init_app(app)
+    fragments.init_app(app)
     page_cache.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["cooked"] = markup_from_stored
@@ -147,14 +149,17 @@ def _refuse_default_secret(app: Flask) -> None:
 
 
 def _trust_proxies(app: Flask) -> None:
-    """Take the client's address from X-Forwarded-For when PROXY_FIX_X_FOR proxies are in
-    front (rate limits count per address); only the address, nothing else from the proxy."""
-    proxies = int(app.config.get("PROXY_FIX_X_FOR", 0) or 0)
-    if proxies > 0:
+    """Believe what the reverse proxies in front say, and only that: the client's address
+    (X-Forwarded-For, PROXY_FIX_X_FOR proxies; rate limits count per address) and the scheme
+    (X-Forwarded-Proto, PROXY_FIX_X_PROTO; feeds and the API give https:// addresses behind a
+    TLS proxy). Headers no configured proxy sets could come from anyone."""
+    for_proxies = int(app.config.get("PROXY_FIX_X_FOR", 0) or 0)
+    proto_proxies = int(app.config.get("PROXY_FIX_X_PROTO", 0) or 0)
+    if for_proxies > 0 or proto_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=0, x_host=0, x_port=0, x_prefix=0
+            app.wsgi_app, x_for=for_proxies, x_proto=proto_proxies, x_host=0, x_port=0, x_prefix=0
         )
 
 

@@ -85,9 +85,19 @@ RATELIMIT_FLAGS = "20 per hour"  # flags per member
 # count all visitors together: set this to the number of proxies in front (1 for one nginx)
 # and the client's address is taken from X-Forwarded-For. 0 trusts no such header.
 PROXY_FIX_X_FOR = 0
+# The same for the scheme: behind a proxy that ends TLS, set it to 1 and X-Forwarded-Proto
+# makes the absolute addresses in feeds and the API https://.
+PROXY_FIX_X_PROTO = 0
+# The host names this forum answers to (Flask's TRUSTED_HOSTS, e.g. '["forum071.nl"]'): a
+# request naming another Host gets a 400, so no absolute address is built from a forged Host
+# header. None accepts any host (development); set it in production.
+TRUSTED_HOSTS: list[str] | None = None
 
 # Pages for visitors who are not logged in are kept per worker (this many) and reused until
 # the next write; 0 switches the cache off. The seconds bound how long an entry may live in
 # case the database is written around the app.
 ANONYMOUS_PAGE_CACHE_ENTRIES = 500
 ANONYMOUS_PAGE_CACHE_SECONDS = 60
+# Rendered thread list rows and posts are kept per worker (this many), keyed by what they are
+# made of (fragments.py); 0 renders every piece every time.
+FRAGMENT_CACHE_ENTRIES = 20_000

@@ -9,9 +9,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    SecurityError,
+)
 
 from .extensions import db
+from .i18n import current_language
 
 TITLES = {
     400: _l("Bad request"),
@@ -80,6 +86,21 @@ def handle_http_exception(error: HTTPException) -> Response | HTTPException:
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
     return response
+
+
+def handle_unknown_host(error: SecurityError) -> Response:
+    """A Host header outside TRUSTED_HOSTS: refused before routing, so the usual error page,
+    whose links are built from the request's host, cannot be shown."""
+    text = _l("This forum does not answer to this host name.")
+    if _wants_json():
+        return make_response(jsonify(error={"status": 400, "message": str(text)}), 400)
+    page = render_template(
+        "errors/unknown_host.html",
+        language=current_language(),
+        title=TITLES[400],
+        message=text,
+    )
+    return make_response(page, 400)
 
 
 def handle_csrf_error(error: CSRFError) -> Response:
@@ -189,6 +210,7 @@ def _leave_logging_to_the_handler(exc_info) -> None:
 def init_app(app: Flask) -> None:
     app.log_exception = _leave_logging_to_the_handler  # type: ignore[method-assign]
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(SecurityError, handle_unknown_host)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(DataError, handle_unusable_data)
     app.register_error_handler(InternalServerError, handle_unexpected_error)

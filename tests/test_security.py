@@ -1099,3 +1099,40 @@ def test_nul_characters_in_forms_never_fail(app, client, make):
     with app.app_context():
         expected = 2 if response.status_code == 303 else 1
         assert db.session.get(Thread, thread).post_count == expected
+
+
+# R14: a forged Host header cannot poison links ------------------------------------------------
+
+
+@pytest.fixture
+def trusting_app(app_factory):
+    return app_factory(TRUSTED_HOSTS=["forum071.example.nl"], PROXY_FIX_X_PROTO=1)
+
+
+@pytest.mark.parametrize("path", ["/", "/feeds/latest.atom", "/api/v1/threads", "/auth/login"])
+def test_a_request_for_another_host_is_refused(trusting_app, path):
+    response = trusting_app.test_client().get(path, headers={"Host": "evil.example"})
+
+    assert response.status_code == 400
+    assert b"evil.example" not in response.data
+    assert response.headers["Content-Security-Policy"]
+
+
+def test_the_configured_host_is_served_with_https_links_behind_a_tls_proxy(trusting_app, make):
+    make.thread(make.user("femke"), title="Statiegeld op koffiebekers")
+    client = trusting_app.test_client()
+    headers = {"Host": "forum071.example.nl", "X-Forwarded-Proto": "https"}
+
+    feed = client.get("/feeds/latest.atom", headers=headers)
+
+    assert feed.status_code == 200
+    assert b"https://forum071.example.nl/threads/" in feed.data
+    assert b"http://forum071.example.nl" not in feed.data
+
+
+def test_without_a_trusted_proxy_the_scheme_header_is_ignored(make, client):
+    make.thread(make.user("femke"), title="Statiegeld op koffiebekers")
+
+    feed = client.get("/feeds/latest.atom", headers={"X-Forwarded-Proto": "https"})
+
+    assert b"http://localhost/threads/" in feed.data

@@ -18,8 +18,8 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def index():
     """Show the latest activity across all themes (filtered if asked), and the themes."""
-    # Plain rows: the sidebar only prints them.
-    themes = db.session.connection().execute(theme_rows()).all()
+    # Plain rows: the sidebar only prints them (a tuple: they are its fragment's key too).
+    themes = tuple(db.session.connection().execute(theme_rows()))
     filters = ThreadFilters.from_args(request.args)
     # Every thread has exactly one theme, so the themes' counters add up to all threads.
     total = sum(theme.thread_count for theme in themes)

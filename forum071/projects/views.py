@@ -37,10 +37,11 @@ def show(slug: str):
     following = bool(row[1]) if current_user.is_authenticated else False
     filters = ThreadFilters.from_args(request.args)
     page = filtered_thread_page(filters, Scope.PROJECT, project.id, project.thread_count)
-    questions = (
-        db.session.connection()
-        .execute(open_questions(in_project=True), {"project_id": project.id})
-        .all()
+    # A tuple of plain rows: the open questions box is remembered by them (fragments.py).
+    questions = tuple(
+        db.session.connection().execute(
+            open_questions(in_project=True), {"project_id": project.id}
+        )
     )
     return render_template(
         "projects/show.html",

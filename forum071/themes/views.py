@@ -37,7 +37,8 @@ def show(slug: str):
     following = bool(row[1]) if current_user.is_authenticated else False
     filters = ThreadFilters.from_args(request.args)
     page = filtered_thread_page(filters, Scope.THEME, theme.id, theme.thread_count)
-    questions = db.session.connection().execute(open_questions(), {"theme_id": theme.id}).all()
+    # A tuple of plain rows: the open questions box is remembered by them (fragments.py).
+    questions = tuple(db.session.connection().execute(open_questions(), {"theme_id": theme.id}))
     return render_template(
         "themes/show.html",
         theme=theme,

@@ -4,7 +4,9 @@ The front, theme, project and profile pages each list twenty threads. Loading th
 objects with their theme, author, last poster and projects, and then letting the template
 call a dozen helpers per row, cost most of a page. Here one Core query fetches the columns a
 row shows, one more the projects of the whole page, and a small presenter prepares the text
-(links, labels, dates) in Python so that the template only prints it.
+(links, labels, dates) in Python so that the template only prints it. A row's HTML depends on
+its columns alone, so it is rendered once per worker and language (fragments.py) and the
+presenter runs only for rows not seen before.
 """
 
 from __future__ import annotations
@@ -160,43 +162,64 @@ class ThreadRow:
             setattr(self, name, value)
 
 
-def load_unfiltered_page(scope: Scope, offset: int, params: dict[str, Any]) -> list[ThreadRow]:
+def load_unfiltered_page(scope: Scope, offset: int, params: dict[str, Any]) -> list[ListedThread]:
     """A page of an unfiltered list (see paginate_bound), by its prepared statement."""
     return load_thread_rows(unfiltered_page_statement(scope, offset >= DEEP_OFFSET), params)
 
 
-def load_thread_rows(query: Select[Any], params: dict[str, Any] | None = None) -> list[ThreadRow]:
-    """Run a (limited) thread_rows_select() and prepare its rows: two queries in all."""
-    # Through the connection: plain rows need none of the ORM's result handling.
-    rows = db.session.connection().execute(query, params or {}).all()
-    projects = _projects_of([row.id for row in rows])
-    english = current_language() == "en"
-    by = gettext("by %(name)s")
-    kind_labels = {kind: str(label) for kind, label in KIND_LABELS.items()}
-    answered, unanswered = gettext("Answered"), gettext("Unanswered")
-    theme_urls: dict[str, str] = {}
-    return [
-        ThreadRow(
+class ListedThread:
+    """A thread list row as loaded: its columns and its projects' (address, name).
+
+    The row's HTML depends on nothing else (and the language), so ``key`` names it in the
+    fragment store and ``present()`` prepares the printable ThreadRow only for a row whose
+    HTML is not remembered yet.
+    """
+
+    __slots__ = ("columns", "key", "projects")
+
+    def __init__(self, columns: Any, projects: tuple[tuple[str, str], ...]) -> None:
+        self.columns = columns
+        self.projects = projects
+        self.key = ("thread-row", tuple(columns), projects)
+
+    @property
+    def id(self) -> int:
+        return self.columns.id
+
+    @property
+    def title(self) -> str:
+        return self.columns.title
+
+    def present(self) -> ThreadRow:
+        row = self.columns
+        by = gettext("by %(name)s")
+        english = current_language() == "en"
+        return ThreadRow(
             id=row.id,
             title=row.title,
             url=cached_url_for("threads.show", thread_id=row.id, slug=row.slug or None),
             kind=row.kind,
-            kind_label=kind_labels.get(row.kind, row.kind),
-            badges=_badges(row, answered, unanswered),
-            theme_url=theme_urls.get(row.theme_slug)
-            or theme_urls.setdefault(
-                row.theme_slug, cached_url_for("themes.show", slug=row.theme_slug)
-            ),
+            kind_label=str(KIND_LABELS.get(row.kind, row.kind)),
+            badges=_badges(row, gettext("Answered"), gettext("Unanswered")),
+            theme_url=cached_url_for("themes.show", slug=row.theme_slug),
             theme_name=(row.theme_name_en if english and row.theme_name_en else row.theme_name),
-            projects=projects.get(row.id, ()),
+            projects=self.projects,
             author_line=by % {"name": row.author_name},
             replies_text=ngettext("%(num)d reply", "%(num)d replies", max(row.post_count - 1, 0)),
             last_activity_iso=row.last_post_at.isoformat(),
             last_activity_text=format_timestamp(row.last_post_at),
             last_poster_line=(by % {"name": row.last_poster_name}) if row.last_poster_name else "",
         )
-        for row in rows
-    ]
+
+
+def load_thread_rows(
+    query: Select[Any], params: dict[str, Any] | None = None
+) -> list[ListedThread]:
+    """Run a (limited) thread_rows_select() with its rows' projects: two queries in all."""
+    # Through the connection: plain rows need none of the ORM's result handling.
+    rows = db.session.connection().execute(query, params or {}).all()
+    projects = _projects_of([row.id for row in rows])
+    return [ListedThread(row, projects.get(row.id, ())) for row in rows]
 
 
 def _badges(row: Any, answered: str, unanswered: str) -> list[tuple[str, str]]:
@@ -216,7 +239,7 @@ def _badges(row: Any, answered: str, unanswered: str) -> list[tuple[str, str]]:
     return badges
 
 
-def _projects_of(thread_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+def _projects_of(thread_ids: Sequence[int]) -> dict[int, tuple[tuple[str, str], ...]]:
     """(address, name) of each thread's projects, in the projects' order: one query."""
     if not thread_ids:
         return {}
@@ -226,7 +249,7 @@ def _projects_of(thread_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     for thread_id, slug, name in rows:
         url = urls.get(slug) or urls.setdefault(slug, cached_url_for("projects.show", slug=slug))
         found[thread_id].append((url, name))
-    return found
+    return {thread_id: tuple(links) for thread_id, links in found.items()}
 
 
 @cache

@@ -98,6 +98,7 @@ TRUSTED_HOSTS: list[str] | None = None
 # case the database is written around the app.
 ANONYMOUS_PAGE_CACHE_ENTRIES = 500
 ANONYMOUS_PAGE_CACHE_SECONDS = 60
-# Rendered thread list rows and posts are kept per worker (this many), keyed by what they are
-# made of (fragments.py); 0 renders every piece every time.
-FRAGMENT_CACHE_ENTRIES = 20_000
+# Rendered thread list rows and posts are kept per worker, keyed by what they are made of
+# (fragments.py), up to this many characters in all (about as many bytes for mostly Latin
+# text); 0 renders every piece every time.
+FRAGMENT_CACHE_CHARACTERS = 32_000_000

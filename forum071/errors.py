@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
@@ -18,6 +17,7 @@ from werkzeug.exceptions import (
 
 from .extensions import db
 from .i18n import current_language
+from .i18n import lazy_gettext as _l
 
 TITLES = {
     400: _l("Bad request"),

@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, ValidationError
 
+from .i18n import lazy_gettext as _l
 from .rendering import MAX_BODY_LENGTH, RenderError, render_markdown
 
 BODY_TOO_LONG = _l("Keep it under %(max)d characters (now %(length)d).")

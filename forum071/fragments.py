@@ -21,6 +21,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from .i18n import current_language
 
 _STORE = "forum071_fragments"
+_SIZE = "forum071_fragments_size"
 
 
 def remember(key: Hashable, render: Callable[..., Any], *args: Any) -> Any:
@@ -40,16 +41,22 @@ def remember(key: Hashable, render: Callable[..., Any], *args: Any) -> Any:
     except TypeError:  # an unhashable value in the key: render it every time
         return render(*args)
     rendered = render(*args)
-    limit = current_app.config["FRAGMENT_CACHE_ENTRIES"]
-    if limit:
-        if len(store) >= limit:
+    budget = current_app.config["FRAGMENT_CACHE_CHARACTERS"]
+    # Twice the piece: a key often holds the piece's source too (a post's stored HTML).
+    size = 2 * len(rendered)
+    if size <= budget // 100:  # a huge post would crowd out the rest: render it each time
+        used = current_app.extensions[_SIZE]
+        if used[0] + size > budget:
             # Clearing all is crude but cheap and bounded; the hot pieces come back with
             # the next few pages.
             store.clear()
+            used[0] = 0
         store[full_key] = rendered
+        used[0] += size
     return rendered
 
 
 def init_app(app: Flask) -> None:
     app.extensions[_STORE] = {}
+    app.extensions[_SIZE] = [0]  # characters stored, in a list so that it can be updated
     app.jinja_env.globals["fragment"] = remember

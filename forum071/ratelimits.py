@@ -31,10 +31,11 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask.wrappers import Response
-from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_login import current_user
 from wtforms import Form
+
+from .i18n import lazy_gettext as _l
 
 EXTENSION_KEY = "forum071_limiter"
 MARK = "_forum071_rate_limits"
@@ -148,6 +149,10 @@ class RateLimitAware(Form):
         return False
 
 
+def _is_read() -> bool:
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
 def init_app(app: Flask) -> None:
     """Wrap the marked views in a limiter for this app (after the blueprints are registered)."""
     if not app.config.get("RATELIMIT_ENABLED", True):
@@ -165,6 +170,8 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     # The 429 handler calls the view again to re-show its form; that call is not counted.
     limiter.request_filter(is_rate_limited)
+    # Every limit here counts POSTs; reading pages skips the limiter's bookkeeping at once.
+    limiter.request_filter(_is_read)
     app.extensions[EXTENSION_KEY] = limiter
 
     for endpoint, view in list(app.view_functions.items()):

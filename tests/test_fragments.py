@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from forum071.extensions import db
+from forum071.fragments import remember
 from forum071.models import Post, Theme, User
 from tests.factories import PASSWORD, Factories
 
@@ -127,21 +128,37 @@ def test_a_hidden_post_is_not_shown_from_the_store(app, client, auth, make, thre
     assert "goedkope" not in thread_page(client, thread)
 
 
-def test_the_store_can_be_switched_off_and_stays_bounded(app_factory):
-    off = app_factory(FRAGMENT_CACHE_ENTRIES=0)
+def test_the_store_can_be_switched_off(app_factory):
+    off = app_factory(FRAGMENT_CACHE_CHARACTERS=0)
     make_off = Factories(off)
     make_off.thread(make_off.user("femke"), title="Statiegeld op koffiebekers")
-    assert off.test_client().get("/").status_code == 200
+
+    page = off.test_client().get("/")
+
+    assert "Statiegeld op koffiebekers" in page.text
     assert stored(off) == {}
 
-    small = app_factory(FRAGMENT_CACHE_ENTRIES=2)
-    factory = Factories(small)
-    author = factory.user("lotte")
-    for number in range(5):
-        factory.thread(author, title=f"Onderwerp voor de begrenzing {number}")
-    page = small.test_client().get("/")
-    assert all(f"begrenzing {number}" in page.text for number in range(5))
-    assert len(stored(small)) <= 2
+
+def test_the_store_stays_within_its_budget_and_skips_huge_pieces(app_factory):
+    small = app_factory(FRAGMENT_CACHE_CHARACTERS=100_000)
+    renders = []
+
+    def render(text: str) -> str:
+        renders.append(text)
+        return text
+
+    with small.test_request_context("/"):
+        for number in range(300):
+            piece = f"{number:04d}" * 100
+            assert remember(("piece", number), render, piece) == piece
+        assert remember(("piece", 299), render, "anders") == "0299" * 100  # remembered
+        huge = "x" * 1_000
+        remember(("huge",), render, huge)
+        remember(("huge",), render, huge)
+
+    assert renders.count(huge) == 2  # over a hundredth of the budget: never kept
+    assert 0 < small.extensions["forum071_fragments_size"][0] <= 100_000
+    assert len(stored(small)) < 300  # cleared on the way
 
 
 def _opening_post(app: Flask, thread_id: int) -> Post:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
@@ -26,6 +25,7 @@ from wtforms.validators import (
 
 from .. import passwords
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..labels import ROLE_LABELS
 from ..models import SELF_SERVICE_ROLES, Role, User
 from ..ratelimits import LOGIN_RATE_LIMITED_MESSAGE, RateLimitAware

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..i18n import lazy_gettext as _l
 from ..labels import localized
 from ..threads.forms import TITLE_MAX_LENGTH, TITLE_MIN_LENGTH
 from .thread_services import PinScope

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import ValidationError
 
+from ..i18n import lazy_gettext as _l
 from ..labels import ROLE_LABELS
 from ..models import Role
 from .thread_forms import _strip, reason_field

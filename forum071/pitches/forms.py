@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from ..forms import SubmissionForm, markdown_body_validator
+from ..i18n import lazy_gettext as _l
 from ..labels import ASK_CATEGORY_LABELS, STAGE_LABELS
 from ..models import AskCategory, PitchStage
 

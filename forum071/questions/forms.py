@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..labels import OUTCOME_LABELS
 from ..models import OUTCOMES_BY_KIND, Outcome, Thread, ThreadKind
 

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from ..i18n import lazy_gettext as _l
 from ..models import PitchStage, ThreadKind
 
 MAX_QUERY_LENGTH = 500

@@ -23,7 +23,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask import abort, current_app, url_for
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import (
     Boolean,
@@ -49,6 +48,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.selectable import Join
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from ..models import (
     ContentState,
     Post,

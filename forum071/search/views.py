@@ -12,10 +12,10 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from flask import Blueprint, render_template, request
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from ..i18n import current_language, format_timestamp, request_translations
+from ..i18n import lazy_gettext as _l
 from ..labels import KIND_LABELS, STAGE_LABELS
 from ..pagination import requested_page
 from ..rendering import markup_from_catalogue

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,6 +25,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from ..forms import SubmissionForm, markdown_body_validator
+from ..i18n import lazy_gettext as _l
 from ..labels import KIND_LABELS, localized
 from ..models import PitchStage, ThreadKind
 from ..moderation.services import needs_premoderation

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
+
+from ..i18n import lazy_gettext as _l
 
 ORGANISATION_MAX_LENGTH = 120
 BIO_MAX_LENGTH = 1_000

@@ -762,6 +762,9 @@ def render_table(pages: list[Page], reference: list[Measurement]) -> tuple[str, 
     return "\n".join(lines), passed, failed
 
 
+GIT_STATUS = ["git", "status", "--porcelain", "--untracked-files=no"]
+
+
 def git_commit() -> str:
     try:
         commit = subprocess.run(
@@ -772,7 +775,8 @@ def git_commit() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # The results file is rewritten by the runs themselves; it is not code measured.
+            [*GIT_STATUS, "--", ".", ":!bench/RESULTS.md"],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -93,7 +93,7 @@ def handle_unknown_host(error: SecurityError) -> Response:
     whose links are built from the request's host, cannot be shown."""
     text = _l("This forum does not answer to this host name.")
     if _wants_json():
-        return make_response(jsonify(error={"status": 400, "message": str(text)}), 400)
+        return error_response(400, text)
     page = render_template(
         "errors/unknown_host.html",
         language=current_language(),

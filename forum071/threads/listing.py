@@ -182,14 +182,6 @@ class ListedThread:
         self.projects = projects
         self.key = ("thread-row", tuple(columns), projects)
 
-    @property
-    def id(self) -> int:
-        return self.columns.id
-
-    @property
-    def title(self) -> str:
-        return self.columns.title
-
     def present(self) -> ThreadRow:
         row = self.columns
         by = gettext("by %(name)s")

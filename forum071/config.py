@@ -92,6 +92,10 @@ PROXY_FIX_X_PROTO = 0
 # request naming another Host gets a 400, so no absolute address is built from a forged Host
 # header. None accepts any host (development); set it in production.
 TRUSTED_HOSTS: list[str] | None = None
+# The site's address, e.g. "https://forum071.example.nl": absolute links (feeds, the API, a
+# page's feed link, and later mails) start with it whatever Host a request names. None
+# builds them from the request (development).
+SITE_URL: str | None = None
 
 # Pages for visitors who are not logged in are kept per worker (this many) and reused until
 # the next write; 0 switches the cache off. The seconds bound how long an entry may live in

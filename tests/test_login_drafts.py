@@ -54,3 +54,18 @@ def test_a_guess_from_many_addresses_is_stopped_by_the_accounts_total(app_factor
     assert_refused(login(client_from(app, "198.51.100.7"), "ondernemer", PASSWORD))
     # Other accounts are not affected.
     assert login(client_from(app, "203.0.113.1"), "iemand_anders").status_code == 422
+
+
+# The demo accounts ---------------------------------------------------------------------------
+
+
+def test_the_readme_names_every_demo_user_with_their_role():
+    from pathlib import Path
+
+    from forum071.seed_data import DEMO_USERS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[2] for line in readme.splitlines()
+            if line.startswith("| `")}
+    for user in DEMO_USERS:
+        assert user["role"] in rows.get(user["username"], ""), user["username"]

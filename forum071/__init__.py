@@ -9,12 +9,14 @@ from typing import Any
 import click
 from flask import Flask
 
+from .urls import SiteFlask
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the forum application."""
-    app = Flask(
+    app = SiteFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ..errors import error_response
 from ..extensions import db
-from ..forms import rerender_on_csrf_failure
+from ..forms import invalid_status, rerender_on_csrf_failure
 from ..models import Post, Thread, projects_in_order, themes_in_order, thread_with_context
 from ..permissions import can_moderate
 from ..threads.views import thread_url
@@ -144,7 +144,7 @@ def merge(thread_id: int):
                 db.session.commit()
                 flash(_("The thread is merged into “%(title)s”.", title=target.title), "success")
                 return redirect(thread_url(target), 303)
-    status = 422 if form.is_submitted() else 200
+    status = invalid_status(form) if form.is_submitted() else 200
     return render_template("moderation/merge.html", thread=thread, form=form), status
 
 
@@ -172,7 +172,7 @@ def split(thread_id: int):
             "success",
         )
         return redirect(thread_url(new_thread), 303)
-    status = 422 if form.is_submitted() else 200
+    status = invalid_status(form) if form.is_submitted() else 200
     return (
         render_template("moderation/split.html", thread=thread, form=form, replies=replies),
         status,

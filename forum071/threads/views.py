@@ -33,7 +33,6 @@ from ..models import (
 from ..moderation import post_services, thread_services
 from ..moderation.post_forms import StaffEditPostForm
 from ..moderation.services import needs_premoderation
-from ..moderation.users import suspended_response
 from ..notifications.services import following_thread_column
 from ..pagination import Page, requested_page, with_query
 from ..permissions import (
@@ -42,9 +41,12 @@ from ..permissions import (
     can_reply,
     can_see_post_text,
     can_see_thread,
+    can_start_thread,
     edit_needs_reason,
+    reply_refusal,
 )
 from ..ratelimits import limit_posts
+from ..refusals import refusal_message, suspended_response, suspension_message
 from ..urls import cached_url_for
 from . import history as post_history
 from . import services
@@ -186,12 +188,17 @@ def _render_thread(
 @limit_posts
 def create():
     """Start a discussion, pitch or question under a theme and projects."""
-    if current_user.is_suspended:
+    may_start = can_start_thread(current_user)
+    if not may_start and request.method == "GET":
         return suspended_response(current_user)
     themes = db.session.scalars(themes_in_order()).all()
     projects = db.session.scalars(projects_in_order()).all()
     form = NewThreadForm()
     form.set_choices(themes, projects)
+    if not may_start:
+        # Suspended while writing: the form comes back with the text and why.
+        form.form_errors.append(suspension_message(current_user))
+        return _render_create(form, 403)
     if request.method == "GET":
         form.kind.data = request.args.get("kind", form.kind.data)
         form.theme.data = request.args.get("theme", "")
@@ -224,13 +231,12 @@ def create():
         else:
             flash(_("Your thread is published."), "success")
         return redirect(thread_url(thread), 303)
-    status = 422 if form.is_submitted() else 200
-    return (
-        render_template(
-            "threads/create.html", form=form, kind_descriptions=KIND_DESCRIPTIONS
-        ),
-        status,
-    )
+    return _render_create(form, 422 if form.is_submitted() else 200)
+
+
+def _render_create(form: NewThreadForm, status: int):
+    page = render_template("threads/create.html", form=form, kind_descriptions=KIND_DESCRIPTIONS)
+    return page, status
 
 
 def _submit_once(action: Callable[[], T]) -> T | None:
@@ -281,11 +287,12 @@ def show(thread_id: int, slug: str | None = None):
 def reply(thread_id: int):
     """Add a reply to a thread."""
     thread, following = _load_thread_page(thread_id)
-    if current_user.is_suspended:
-        return suspended_response(current_user)
-    if not can_reply(current_user, thread):
-        abort(403)
     form = ReplyForm()
+    refusal = reply_refusal(current_user, thread)
+    if refusal is not None:
+        # Why, above the reply form that still holds what was typed.
+        form.form_errors.append(refusal_message(refusal, current_user))
+        return _render_thread(thread, following, None, form, status=403)
     if form.validate_on_submit():
         existing = services.find_submission(current_user, form.submission_id.data)
         if existing is not None:

@@ -29,9 +29,23 @@ def reason_field(label=None, required: bool = False) -> StringField:
 
 
 class ReasonForm(FlaskForm):
-    """Lock or unlock: an optional reason, kept in the moderation log."""
+    """Unlock: an optional reason, kept in the moderation log."""
 
     reason = reason_field()
+
+
+class LockForm(FlaskForm):
+    """Lock: a reason is required, shown on the thread and in the public moderation log."""
+
+    reason = StringField(
+        _l("Why is the thread locked?"),
+        filters=[_strip],
+        description=_l("Shown on the thread and in the public moderation log."),
+        validators=[
+            DataRequired(_l("Say why the thread is locked.")),
+            Length(max=REASON_MAX_LENGTH, message=_l("Keep it under %(max)d characters.")),
+        ],
+    )
 
 
 class PinForm(FlaskForm):

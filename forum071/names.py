@@ -152,3 +152,10 @@ def username_problem(username: str) -> str | None:
     if len(scripts) > 1 and not any(scripts <= allowed for allowed in _SCRIPT_COMBINATIONS):
         return str(USERNAME_MIXED_SCRIPTS_MESSAGE)
     return None
+
+
+def username_characters(form: Any, field: Any) -> None:
+    """A WTForms validator for a (normalised) username's characters; the text is kept."""
+    problem = username_problem(field.data or "")
+    if problem is not None:
+        raise ValidationError(problem)

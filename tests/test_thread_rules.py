@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from forum071.extensions import db
-from forum071.models import ContentState, ModerationAction, Thread
+from forum071.models import ContentState, ModerationAction, Notification, Post, Thread, User
 from tests.factories import PASSWORD
+from tests.test_auth import NEW_USER
 
 
 @pytest.fixture(autouse=True)
@@ -211,3 +212,207 @@ def test_lock_reason_is_shown_as_text(app, make, client, world):
 
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+# Names: Unicode letters, no look-alikes, no direction controls
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE
+
+
+def register(app, username: str, **fields):
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return browser.post("/auth/register", data={**NEW_USER, "username": username, **fields})
+
+
+def usernames(app) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(User.username)))
+
+
+@pytest.mark.parametrize("typed", ["åsa_jürgen", "Åsa_Jürgen", "a\u030asa_ju\u0308rgen"])
+def test_usernames_take_letters_of_any_alphabet_stored_in_nfc(app, typed):
+    response = register(app, typed)
+
+    assert response.status_code == 302, text_of(response)
+    assert "åsa_jürgen" in usernames(app)
+
+
+@pytest.mark.parametrize("name", ["ζωή_2026", "мария", "дмитрий_7", "さくら", "김민준"])
+def test_usernames_in_other_scripts_are_accepted(app, name):
+    assert register(app, name).status_code == 302
+
+
+def test_unicode_username_has_working_profile_links_and_login(app, make, client):
+    register(app, "åsa_jürgen")
+    author = db_user_id(app, "åsa_jürgen")
+    thread_id = make.thread(author, title="Åsa vraagt iets")
+
+    page = text_of(client.get(f"/threads/{thread_id}", follow_redirects=True))
+
+    assert 'href="/users/%C3%A5sa_j%C3%BCrgen"' in page
+    assert client.get("/users/%C3%A5sa_j%C3%BCrgen").status_code == 200
+    # Another way of typing the same name finds the same profile.
+    assert client.get("/users/A%CC%8Asa_J%C3%BCrgen").status_code == 200
+    assert logged_in(app, "ÅSA_JÜRGEN") is not None
+
+
+def db_user_id(app, username: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+@pytest.mark.parametrize(
+    ("existing", "lookalike"),
+    [
+        ("paypal", "\u0440\u0430\u0443\u0440\u0430l"),  # Cyrillic er, a, u pass for p, a, y
+        ("anne1", "annel"),
+        ("modern", "rnodern"),
+        ("strasse", "straße"),
+        ("sofie", "\uff53\uff4f\uff46\uff49\uff45"),  # full width: NFKC makes it "sofie"
+    ],
+)
+def test_a_username_that_looks_like_an_existing_one_is_refused(app, make, existing, lookalike):
+    make.user(existing)
+
+    response = register(app, lookalike)
+
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "looks too much like" in page or "ordinary letters" in page or "one alphabet" in page
+    assert lookalike not in usernames(app)
+
+
+def test_a_lookalike_of_an_existing_name_says_whose(app, make):
+    make.user("anne1")
+
+    page = text_of(register(app, "annel"))
+
+    assert "This username looks too much like that of the member “anne1”." in page
+
+
+def test_a_username_mixing_scripts_is_refused(app):
+    # A Cyrillic "a" (U+0430) in the middle of Latin letters.
+    response = register(app, "m\u0430rieke")
+
+    assert response.status_code == 422
+    assert "Use the letters of one alphabet" in text_of(response)
+
+
+@pytest.mark.parametrize("name", ["ann.lies", "ann lies", "ann\u02bclies", "ann\u0335lies", "x"])
+def test_usernames_with_other_characters_are_refused(app, name):
+    assert register(app, name).status_code == 422
+
+
+def test_a_username_with_a_direction_control_is_refused_and_kept(app):
+    typed = f"ann{RLO}seil"
+
+    response = register(app, typed)
+
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "text-direction characters" in page
+    assert f'value="{typed}"' in page
+
+
+@pytest.mark.parametrize(
+    "control", ["\u202a", "\u202b", "\u202c", "\u202d", RLO, "\u2066", "\u2067", "\u2068",
+                "\u2069", "\u200e", "\u200f", "\u061c"]
+)
+def test_a_thread_title_with_a_direction_control_is_refused_and_kept(app, make, control):
+    from tests.test_threads import thread_form
+
+    make.user("schrijver")
+    browser = logged_in(app, "schrijver")
+    title = f"Factuur {control}fdp.exe bekijken"
+
+    response = browser.post("/threads/new", data=thread_form(browser, title=title))
+
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "text-direction characters" in page
+    assert title in page
+    with app.app_context():
+        assert db.session.scalar(select(Thread.id)) is None
+
+
+def test_an_organisation_with_a_direction_control_is_refused(app, make):
+    registration = register(app, "nieuwkomer", organisation=f"Bakkerij {RLO}kaB")
+    make.user("lid")
+    browser = logged_in(app, "lid")
+    profile = browser.post("/users/lid/edit", data={"organisation": f"Zeep{RLO}", "bio": "Hoi"})
+
+    assert registration.status_code == 422
+    assert "text-direction characters" in text_of(registration)
+    assert profile.status_code == 422
+    assert "text-direction characters" in text_of(profile)
+    assert make.get(User, db_user_id(app, "lid")).organisation == ""
+
+
+def test_a_split_title_with_a_direction_control_is_refused(app, make, world):
+    reply_id = make.reply(world["other"], world["target"], "Een zijspoor")
+
+    response = world["moderator"].post(
+        f"/moderation/threads/{world['target']}/split",
+        data={"post_ids": [str(reply_id)], "title": f"Zijspoor {RLO}raaw"},
+    )
+
+    assert response.status_code == 422
+    assert "text-direction characters" in text_of(response)
+
+
+def test_posts_keep_their_direction_marks(app, make, world):
+    # Arabic and Hebrew text in posts needs them (SECURITY.md R2): only names refuse them.
+    from tests.test_threads import reply_form
+
+    browser = logged_in(app, "ander")
+    hebrew = "\u05e9\u05dc\u05d5\u05dd \u200f\u05e2\u05d5\u05dc\u05dd\u200f"
+    body = f"{hebrew} and \u0645\u0631\u062d\u0628\u0627"
+    response = browser.post(
+        f"/threads/{world['target']}/reply", data=reply_form(browser, world["target"], body)
+    )
+
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Post.body).order_by(Post.id.desc())) == body
+
+
+def test_mentions_of_unicode_usernames_link_and_notify(app, make, world):
+    from tests.test_threads import reply_form
+
+    register(app, "åsa_jürgen")
+    browser = logged_in(app, "ander")
+    body = "Vraag het @Åsa_Jürgen, of @åsa_jürgen."
+
+    response = browser.post(
+        f"/threads/{world['target']}/reply", data=reply_form(browser, world["target"], body)
+    )
+
+    assert response.status_code == 303
+    with app.app_context():
+        post = db.session.scalar(select(Post).order_by(Post.id.desc()))
+        assert '<a href="/users/%C3%A5sa_j%C3%BCrgen" rel="nofollow ugc noopener">' in (
+            post.body_html
+        )
+        kinds = db.session.scalars(
+            select(Notification.kind).where(Notification.user_id == db_user_id(app, "åsa_jürgen"))
+        ).all()
+    assert kinds == ["mention"]
+
+
+def test_cli_creates_unicode_usernames_and_refuses_lookalikes(app, make, runner):
+    make.user("anne1")
+
+    created = runner.invoke(
+        args=["users", "create", "Åsa", "asa@example.org", "--password-stdin"],
+        input=f"{PASSWORD}\n",
+    )
+    refused = runner.invoke(
+        args=["users", "create", "annel", "annel@example.org", "--password-stdin"],
+        input=f"{PASSWORD}\n",
+    )
+
+    assert created.exit_code == 0, created.output
+    assert "åsa" in usernames(app)
+    assert refused.exit_code != 0
+    assert "annel" not in usernames(app)

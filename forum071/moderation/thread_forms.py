@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..i18n import lazy_gettext as _l
 from ..labels import localized
+from ..names import no_bidi_controls
 from ..threads.forms import TITLE_MAX_LENGTH, TITLE_MIN_LENGTH
 from .thread_services import PinScope
 
@@ -119,6 +120,7 @@ class SplitForm(FlaskForm):
             DataRequired(_l("Give the new thread a title.")),
             Length(min=TITLE_MIN_LENGTH, message=_l("Use at least %(min)d characters.")),
             Length(max=TITLE_MAX_LENGTH, message=_l("Keep the title under %(max)d characters.")),
+            no_bidi_controls,
         ],
     )
     reason = reason_field()

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from ..forms import NO_THREAD_REFERENCE, IdListField, ThreadReferenceField
 from ..i18n import lazy_gettext as _l
 from ..labels import localized
+from ..names import no_bidi_controls
 from ..threads.forms import TITLE_MAX_LENGTH, TITLE_MIN_LENGTH
 from .thread_services import PinScope
 
@@ -29,9 +30,23 @@ def reason_field(label=None, required: bool = False) -> StringField:
 
 
 class ReasonForm(FlaskForm):
-    """Lock or unlock: an optional reason, kept in the moderation log."""
+    """Unlock: an optional reason, kept in the moderation log."""
 
     reason = reason_field()
+
+
+class LockForm(FlaskForm):
+    """Lock: a reason is required, shown on the thread and in the public moderation log."""
+
+    reason = StringField(
+        _l("Why is the thread locked?"),
+        filters=[_strip],
+        description=_l("Shown on the thread and in the public moderation log."),
+        validators=[
+            DataRequired(_l("Say why the thread is locked.")),
+            Length(max=REASON_MAX_LENGTH, message=_l("Keep it under %(max)d characters.")),
+        ],
+    )
 
 
 class PinForm(FlaskForm):
@@ -102,6 +117,7 @@ class SplitForm(FlaskForm):
             DataRequired(_l("Give the new thread a title.")),
             Length(min=TITLE_MIN_LENGTH, message=_l("Use at least %(min)d characters.")),
             Length(max=TITLE_MAX_LENGTH, message=_l("Keep the title under %(max)d characters.")),
+            no_bidi_controls,
         ],
     )
     reason = reason_field()

@@ -92,13 +92,32 @@ def _load_thread_page(thread_id: int) -> tuple[Thread, bool | None]:
     One query: the accepted answer, who closed it and (for members) the follow state come
     along with the thread, so the page's query count does not depend on what it shows.
     """
+    thread, following = _find_thread_page(thread_id)
+    # A thread waiting for review exists only for its author and the moderators.
+    if not can_see_thread(current_user, thread):
+        abort(404)
+    return thread, following
+
+
+def _find_thread_page(thread_id: int) -> tuple[Thread, bool | None]:
+    """_load_thread_page before the visibility check (404 only when there is no thread)."""
     member = current_user.is_authenticated
     params = {"thread_id": thread_id, "viewer_id": current_user.id if member else None}
     row = db.session.execute(_thread_page_statement(member), params).unique().first()
-    # A thread waiting for review exists only for its author and the moderators.
-    if row is None or not can_see_thread(current_user, row[0]):
+    if row is None:
         abort(404)
-    return row[0], (bool(row[1]) if current_user.is_authenticated else None)
+    return row[0], (bool(row[1]) if member else None)
+
+
+def _redirect_merged(thread: Thread):
+    """A merged thread lives on in the thread it went into: send everyone who may see that
+    thread there, at the post that opened this one; for others it does not exist."""
+    destination = thread_services.merge_destination(thread)
+    if destination is None or not can_see_thread(current_user, destination[0]):
+        abort(404)
+    target, opening_post = destination
+    url = post_url(opening_post, target) if opening_post is not None else thread_url(target)
+    return redirect(url, 301)
 
 
 @cache
@@ -269,10 +288,11 @@ def _redirect_to_submission(client_token: str):
 @bp.get("/threads/<int:thread_id>-<slug>")
 def show(thread_id: int, slug: str | None = None):
     """Show a thread's posts, a page at a time, with a reply form."""
-    thread, following = _load_thread_page(thread_id)
+    thread, following = _find_thread_page(thread_id)
     if thread_services.merged_into(thread) is not None:
-        # A merged thread lives on in the thread it was merged into.
-        return redirect(thread_url(thread.duplicate_of), 301)
+        return _redirect_merged(thread)
+    if not can_see_thread(current_user, thread):
+        abort(404)
     if (slug or "") != thread.slug:
         return redirect(with_query(thread_url(thread), request.args), 301)
     # Visitors get no reply form (they are asked to log in), so none is built for them.

@@ -39,8 +39,10 @@ from ..pagination import Page, requested_page, with_query
 from ..permissions import (
     can_edit_post,
     can_moderate,
+    can_redact_post,
     can_reply,
     can_see_post_text,
+    can_see_redacted_versions,
     can_see_thread,
     edit_needs_reason,
 )
@@ -198,10 +200,14 @@ def create():
         if request.args.get("project"):
             form.projects.data = [request.args["project"]]
     if form.validate_on_submit():
-        existing = services.find_submission(current_user, form.submission_id.data)
+        theme = next(t for t in themes if t.slug == form.theme.data)
+        existing = services.find_submission(
+            current_user, form.submission_id.data
+        ) or services.find_duplicate_thread(
+            current_user, theme, form.title.data, form.body.data, _duplicate_window()
+        )
         if existing is not None:
             return _redirect_to_existing(existing)
-        theme = next(t for t in themes if t.slug == form.theme.data)
         chosen = [p for p in projects if p.slug in set(form.projects.data or [])]
         pending = needs_premoderation(current_user)
         thread = _submit_once(
@@ -243,6 +249,11 @@ def _submit_once(action: Callable[[], T]) -> T | None:
         db.session.rollback()
         return None
     return result
+
+
+def _duplicate_window() -> float:
+    """How long the same text by the same member in the same place counts as one post."""
+    return float(current_app.config["DUPLICATE_POST_WINDOW_SECONDS"])
 
 
 def _redirect_to_existing(existing: Post):
@@ -287,7 +298,11 @@ def reply(thread_id: int):
         abort(403)
     form = ReplyForm()
     if form.validate_on_submit():
-        existing = services.find_submission(current_user, form.submission_id.data)
+        existing = services.find_submission(
+            current_user, form.submission_id.data
+        ) or services.find_duplicate_reply(
+            current_user, thread, form.body.data, _duplicate_window()
+        )
         if existing is not None:
             return _redirect_to_existing(existing)
         pending = needs_premoderation(current_user)
@@ -314,10 +329,11 @@ def reply(thread_id: int):
 @login_required
 @rerender_on_csrf_failure
 def edit_post(post_id: int):
-    """Edit a post; an edit on top of a newer version is shown as a conflict.
+    """Edit a post (and, on the opening post, the thread's title); an edit on top of a newer
+    version is shown as a conflict.
 
     A moderator editing someone else's post gives a reason, kept in the edit history and the
-    moderation log.
+    moderation log; a moderator may mark an edit as a redaction.
     """
     post = db.session.scalar(
         select(Post).options(joinedload(Post.thread)).where(Post.id == post_id)
@@ -327,17 +343,25 @@ def edit_post(post_id: int):
     if not can_edit_post(current_user, post):
         abort(403)
     needs_reason = edit_needs_reason(current_user, post)
-    form_class = StaffEditPostForm if needs_reason else EditPostForm
-    form = form_class(data={"body": post.body, "base_version": post.version})
+    may_redact = can_redact_post(current_user, post)
+    data = {"body": post.body, "base_version": post.version, "title": post.thread.title}
+    if may_redact:
+        form = StaffEditPostForm(data=data, reason_required=needs_reason)
+    else:
+        form = EditPostForm(data=data)
+    form.for_post(post)
     if form.validate_on_submit():
-        reason = form.reason.data if needs_reason else ""
-        changed = form.body.data != post.body
+        reason = form.reason.data if may_redact else ""
+        redaction = may_redact and form.redact.data
+        body_changed = form.body.data != post.body
+        old_title = post.thread.title
         try:
             services.edit_post(
-                current_user, post, form.body.data, form.base_version.data, reason=reason
+                current_user, post, form.body.data, form.base_version.data, reason=reason,
+                title=form.title.data if form.title else None, redaction=redaction,
             )
-            if needs_reason and changed:
-                post_services.record_staff_edit(current_user, post, reason)
+            if needs_reason or redaction:
+                _log_staff_edit(post, old_title, reason, body_changed, redaction)
             db.session.commit()
         except services.EditConflict:
             db.session.rollback()
@@ -353,9 +377,23 @@ def edit_post(post_id: int):
     return render_template("threads/edit_post.html", form=form, post=post, conflict=False), status
 
 
+def _log_staff_edit(
+    post: Post, old_title: str, reason: str, body_changed: bool, redaction: bool
+) -> None:
+    """The moderation log's entries for a moderator's edit: the post, and a corrected title."""
+    if body_changed or redaction:
+        post_services.record_staff_edit(current_user, post, reason, redaction=redaction)
+    if post.thread.title != old_title:
+        post_services.record_title_edit(
+            current_user, post.thread, old_title, reason, redaction=redaction
+        )
+
+
 @bp.get("/posts/<int:post_id>/history")
 def history(post_id: int):
-    """Show every version of a post, newest first, with what changed from the one before."""
+    """Show every version of a post, newest first, with what changed from the one before.
+
+    Versions before a moderator's redaction are shown to moderators only."""
     post = db.session.scalar(
         select(Post)
         .options(joinedload(Post.thread), joinedload(Post.author))
@@ -373,9 +411,10 @@ def history(post_id: int):
         .options(joinedload(PostRevision.editor))
         .where(PostRevision.post_id == post.id)
     ).all()
-    return render_template(
-        "threads/history.html", post=post, versions=post_history.versions_newest_first(revisions)
+    versions = post_history.post_history(
+        revisions, show_redacted=can_see_redacted_versions(current_user)
     )
+    return render_template("threads/history.html", post=post, history=versions)
 
 
 def init_template_helpers(app) -> None:

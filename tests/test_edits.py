@@ -20,6 +20,7 @@ from forum071.models import ModerationAction, Post, PostRevision, Thread, User, 
 from forum071.threads import history
 from forum071.threads import services as thread_services
 from tests.conftest import CSRFClient
+from tests.test_migrations import empty_database_url  # noqa: F401 (a fixture)
 
 BASE_VERSION_FIELD = re.compile(r'name="base_version" type="hidden" value="(\d+)"')
 TEXTAREA = re.compile(r"<textarea[^>]*>(.*?)</textarea>", re.S)
@@ -331,6 +332,7 @@ def test_the_author_corrects_the_title_and_the_history_keeps_both(app, make, peo
     thread_id = make.thread(people["schrijver"], title="Afval scheiden op het bedrijventerein")
     post_id = make.first_post_id(thread_id)
     client = client_of(app, "schrijver")
+    assert "bedrijventerein" in text_of(client.get(f"/themes/{THEME}"))  # a remembered row
     page = text_of(client.get(f"/posts/{post_id}/edit"))
     assert 'value="Afval scheiden op het bedrijventerein"' in page
     body = make.get(Post, post_id).body
@@ -339,8 +341,10 @@ def test_the_author_corrects_the_title_and_the_history_keeps_both(app, make, peo
     assert thread.title == "Afval scheiden op het bedrijventerrein"
     assert thread.slug == "afval-scheiden-op-het-bedrijventerrein"
     assert response.headers["Location"].startswith(f"/threads/{thread_id}-afval-scheiden")
-    shown = text_of(client.get(f"/threads/{thread_id}", follow_redirects=True))
-    assert "Afval scheiden op het bedrijventerrein" in shown
+    for url in (f"/threads/{thread_id}", f"/themes/{THEME}", "/"):
+        shown = text_of(client.get(url, follow_redirects=True))
+        assert "Afval scheiden op het bedrijventerrein" in shown, url
+        assert "bedrijventerein" not in shown, url
     assert [(number, title) for number, _, title in revisions_of(app, post_id)] == [
         (1, "Afval scheiden op het bedrijventerein"),
         (2, "Afval scheiden op het bedrijventerrein")]
@@ -537,3 +541,61 @@ def test_two_copies_of_a_new_thread_sent_at_once_make_one_thread(app, people):
     assert [answer.status_code for answer in answers] == [303, 303]
     assert answers[0].headers["Location"] == answers[1].headers["Location"]
     assert count(app, Thread) == 1
+
+
+# The migration -----------------------------------------------------------------------------------
+
+
+def test_the_migration_gives_kept_versions_of_opening_posts_their_title(
+    empty_database_url,  # noqa: F811 (the fixture imported above)
+):
+    from flask_migrate import upgrade
+
+    from forum071 import create_app
+    from tests.conftest import config_for_tests
+
+    app = create_app(config_for_tests(empty_database_url))
+    with app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO users (id, username, email, password_hash, role, organisation, bio, "
+                "official_verified, session_token, created_at, published_post_count, "
+                "suspension_reason) VALUES (1, 'anna', 'anna@example.org', 'x', 'entrepreneur', "
+                "'', '', false, 't1', '2026-01-01 10:00:00+00:00', 2, '')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO themes (id, slug, name, name_en, description, description_en, "
+                "position, thread_count) VALUES (1, 'retail', 'Retail', 'Retail', '', '', 0, 1)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO threads (id, kind, title, slug, theme_id, author_id, created_at, "
+                "last_post_at, post_count, stage, ask, ask_categories, summary, "
+                "has_entrepreneurs, has_education, has_government, state, locked, pinned, "
+                "pinned_globally) VALUES (1, 'discussion', 'Het café', 'het-cafe', 1, 1, "
+                "'2026-01-01 10:00:00+00:00', '2026-01-01 11:00:00+00:00', 2, NULL, '', '[]', "
+                "'', true, false, false, 'published', false, false, false)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO posts (id, thread_id, number, author_id, body, body_html, "
+                "created_at, version, support_count, edit_count, state, flag_count, "
+                "moderation_reason) VALUES "
+                "(1, 1, 1, 1, 'Plan', '<p>Plan</p>', '2026-01-01 10:00:00+00:00', 2, 0, 1, "
+                "'published', 0, ''), "
+                "(2, 1, 2, 1, 'Ja', '<p>Ja</p>', '2026-01-01 11:00:00+00:00', 2, 0, 1, "
+                "'published', 0, '')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO post_revisions (id, post_id, number, body, editor_id, created_at, "
+                "reason) VALUES (1, 1, 1, 'Plam', 1, '2026-01-01 10:00:00+00:00', ''), "
+                "(2, 1, 2, 'Plan', 1, '2026-01-01 10:05:00+00:00', ''), "
+                "(3, 2, 1, 'Nee', 1, '2026-01-01 11:00:00+00:00', ''), "
+                "(4, 2, 2, 'Ja', 1, '2026-01-01 11:05:00+00:00', '')"
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT id, title, redaction FROM post_revisions ORDER BY id").all()
+        assert [(row[0], row[1], bool(row[2])) for row in rows] == [
+            (1, "Het café", False), (2, "Het café", False), (3, None, False), (4, None, False)]
+        db.engine.dispose()

@@ -287,6 +287,7 @@ def find_duplicate_thread(
             Post.body == body,
             Thread.theme_id == theme.id,
             Thread.title == title.strip(),
+            Thread.state != ContentState.DELETED.value,
         )
     )
 

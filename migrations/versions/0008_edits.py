@@ -29,6 +29,13 @@ def upgrade():
         batch_op.add_column(
             sa.Column("redaction", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    # Titles could not be changed before: every kept version of an opening post had the title
+    # its thread has now.
+    op.execute(
+        "UPDATE post_revisions SET title = ("
+        "SELECT threads.title FROM posts JOIN threads ON threads.id = posts.thread_id "
+        "WHERE posts.id = post_revisions.post_id AND posts.number = 1)"
+    )
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(sa.Column("last_posted_at", sa.DateTime(timezone=True), nullable=True))
 

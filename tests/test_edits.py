@@ -206,6 +206,7 @@ def redacted_post(app, make, people) -> int:
     moderator = client_of(app, "moderator")
     page = text_of(moderator.get(f"/posts/{post_id}/edit"))
     assert 'name="redact"' in page
+    assert 'aria-describedby="redact-hint"' in page and 'id="redact-hint"' in page
     edit(moderator, post_id, "Ik heb een loods, stuur me een bericht.", redact="y",
          reason="Persoonsgegevens verwijderd")
     return post_id

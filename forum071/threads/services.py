@@ -354,9 +354,10 @@ def edit_post(
     mentions = follows.MentionLookup()
     post.body_html = str(render_markdown(body, mentionable=mentions))
     post.edited_at = utcnow()
-    # The post first, alone: its UPDATE checks the version the edit started from. Of two edits
-    # at once the second waits for the first's row lock (or SQLite's write lock) and then
-    # matches no row, a conflict; its revisions, numbered from a stale count, are never sent.
+    # The post's UPDATE before any revision: it checks the version the edit started from. Of
+    # two edits at once the second waits for the first's row lock (or SQLite's write lock) and
+    # then matches no row, a conflict; its revisions, numbered from a stale count, are never
+    # sent (sent first, they collided on their unique number: a 500, the text lost).
     try:
         db.session.flush()
     except StaleDataError as error:

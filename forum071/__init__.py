@@ -98,6 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .questions.views import bp as questions_bp
     from .search.views import bp as search_bp
     from .themes.views import bp as themes_bp
+    from .threads import edit_views  # noqa: F401 (adds its views to threads_bp)
     from .threads.views import bp as threads_bp
     from .threads.views import init_template_helpers as init_thread_helpers
     from .users.views import bp as users_bp

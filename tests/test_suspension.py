@@ -249,7 +249,9 @@ def test_reply_to_a_closed_thread_says_so_and_keeps_the_text(app, make, discussi
 
 def test_reply_to_a_locked_thread_says_so_and_keeps_the_text(app, make, discussion):
     moderator = client_of(app, "moderator")
-    assert moderator.post(f"/moderation/threads/{discussion}/lock").status_code == 303
+    assert moderator.post(
+        f"/moderation/threads/{discussion}/lock", data={"reason": "Cooling down"}
+    ).status_code == 303
     refused_reply(app, make, discussion, "This thread is locked")
 
 

@@ -1,7 +1,7 @@
 """edits: titles and redactions in the edit history, and the member's posting lock
 
 Revision ID: 0009_edits
-Revises: 0007
+Revises: 0008_threadmod
 
 - ``post_revisions.title``: an opening post's versions keep their thread's title, so a title
   correction is part of the history.

@@ -24,6 +24,7 @@ from ..permissions import (
     can_see_thread,
     edit_needs_reason,
 )
+from ..refusals import suspension_message
 from . import history as post_history
 from . import services
 from .forms import EditPostForm
@@ -45,7 +46,13 @@ def edit_post(post_id: int):
     )
     if post is None:
         abort(404)
-    if not can_edit_post(current_user, post):
+    # A suspended author is told why, with the text they typed, rather than a bare 403.
+    suspended_author = (
+        current_user.is_suspended
+        and post.author_id == current_user.id
+        and post.state != "deleted"
+    )
+    if not can_edit_post(current_user, post) and not suspended_author:
         abort(403)
     needs_reason = edit_needs_reason(current_user, post)
     may_redact = can_redact_post(current_user, post)
@@ -55,6 +62,10 @@ def edit_post(post_id: int):
     else:
         form = EditPostForm(data=data)
     form.for_post(post)
+    if suspended_author:
+        form.form_errors.append(suspension_message(current_user))
+        page = render_template("threads/edit_post.html", form=form, post=post, conflict=False)
+        return page, 403
     if form.validate_on_submit():
         reason = form.reason.data if may_redact else ""
         redaction = may_redact and form.redact.data

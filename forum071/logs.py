@@ -28,7 +28,7 @@ GUNICORN_ERROR_LOGGER = "gunicorn.error"
 # Libraries log at WARNING and above; the app itself also says what it did at INFO.
 LIBRARY_LEVEL = logging.WARNING
 APP_LEVEL = logging.INFO
-FORMAT = "%(name)s: %(message)s [request %(request_id)s]"
+FORMAT = "%(name)s: %(message)s%(request_suffix)s"
 # Without gunicorn the line carries what gunicorn's own format would have added.
 STANDALONE_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] " + FORMAT
 THROTTLE_SECONDS = 60.0
@@ -48,8 +48,14 @@ class RequestIdFilter(logging.Filter):
     """Give every record the id of the request it was logged in."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id()
+        _tag(record, request_id())
         return True
+
+
+def _tag(record: logging.LogRecord, ident: str) -> None:
+    record.request_id = ident
+    # Lines from outside any request (start-up, the development server's own) carry no id.
+    record.request_suffix = f" [request {ident}]" if ident != NO_REQUEST else ""
 
 
 class OutageThrottle(logging.Filter):
@@ -118,7 +124,6 @@ class OutageThrottle(logging.Filter):
                 "levelname": logging.getLevelName(level),
                 "msg": "... %d more like this in the last %s, traceback not repeated: %s",
                 "args": (repeats, period, cause),
-                "request_id": NO_REQUEST,
             }
         )
 
@@ -156,8 +161,8 @@ class ForumLogHandler(logging.Handler):
             self.handleError(record)
 
     def _write(self, record: logging.LogRecord) -> None:
-        if not hasattr(record, "request_id"):
-            record.request_id = NO_REQUEST
+        if not hasattr(record, "request_suffix"):
+            _tag(record, NO_REQUEST)
         gunicorn = logging.getLogger(GUNICORN_ERROR_LOGGER)
         if not gunicorn.handlers:
             self._stderr.handle(record)

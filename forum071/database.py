@@ -23,7 +23,7 @@ from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import ORMExecuteState, Session, scoped_session
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,11 @@ def _remember_writes(session: Session, flush_context) -> None:
     session.info["wrote"] = True
 
 
+def _remember_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
 def _written(session: Session) -> None:
     if session.info.pop("wrote", False) and has_app_context():
         state = current_app.extensions.get(EXTENSION_KEY)
@@ -152,6 +157,7 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = RefusedWrites()
     for name, listener in (
         ("after_flush", _remember_writes),
+        ("do_orm_execute", _remember_statement),
         ("after_commit", _written),
         ("after_soft_rollback", _forget_writes),
     ):

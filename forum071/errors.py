@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, InternalError, OperationalError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
@@ -230,7 +230,7 @@ def handle_too_many_requests(error: HTTPException) -> Response:
     return response
 
 
-def handle_database_unavailable(error: OperationalError) -> Response:
+def handle_database_unavailable(error: OperationalError | InternalError) -> Response:
     """503: the database does not answer, or answers but cannot store (a full disk)."""
     database.end_session(db.session)
     incident_id = request_id()
@@ -247,6 +247,14 @@ def handle_database_unavailable(error: OperationalError) -> Response:
     response = error_response(503, STORAGE_MESSAGES.get(kind), incident_id=incident_id)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def handle_database_internal_error(error: InternalError) -> Response:
+    """PostgreSQL reports a read-only server (a standby after a failover) as an internal
+    error: that is a database that cannot store, like a full disk; anything else is a 500."""
+    if database.failure_kind(error) == database.READ_ONLY:
+        return handle_database_unavailable(error)  # type: ignore[arg-type]
+    return handle_unexpected_error(InternalServerError(original_exception=error))
 
 
 def handle_unusable_data(error: DataError) -> Response:
@@ -285,6 +293,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(SecurityError, handle_unknown_host)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InternalError, handle_database_internal_error)
     app.register_error_handler(DataError, handle_unusable_data)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
     app.register_error_handler(429, handle_too_many_requests)

@@ -318,3 +318,50 @@ def test_healthz_finds_a_full_sqlite_file_without_writing(app, client, disk_full
     assert health.status_code == 503
     assert health.get_json()["database"] == "read-only"
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.fixture
+def read_only(app):
+    """While active, the database answers but refuses every write: SQLite ``query_only``,
+    PostgreSQL read-only transactions (as on a standby after a failover)."""
+    engine = engine_of(app)
+    if engine.dialect.name == "sqlite":
+        statement = "PRAGMA query_only = ON"
+    else:
+        statement = "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"
+
+    def refuse_writes(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        if engine.dialect.name == "postgresql":
+            dbapi_connection.commit()
+
+    class Switch:
+        def __enter__(self):
+            event.listen(engine, "connect", refuse_writes)
+            engine.dispose()
+
+        def __exit__(self, *exc):
+            event.remove(engine, "connect", refuse_writes)
+            engine.dispose()
+
+    return Switch()
+
+
+def test_a_read_only_database_says_so_keeps_the_text_and_healthz_reports_it(
+    app, client, writer, read_only
+):
+    token = client.csrf_token()
+    with read_only:
+        reading = client.get(f"/threads/{writer}", follow_redirects=True)
+        response = send(client, f"/threads/{writer}/reply", token, body=REPLY)
+        health = client.get("/healthz")
+
+    assert reading.status_code == 200
+    assert response.status_code == 503
+    page = shown(response)
+    assert "read-only" in page
+    assert REPLY in page
+    assert health.status_code == 503
+    assert health.get_json()["database"] == "read-only"

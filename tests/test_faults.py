@@ -10,7 +10,7 @@ import html
 import logging
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from forum071.extensions import db
@@ -365,3 +365,26 @@ def test_a_read_only_database_says_so_keeps_the_text_and_healthz_reports_it(
     assert REPLY in page
     assert health.status_code == 503
     assert health.get_json()["database"] == "read-only"
+
+
+def test_postgresql_connection_killed_mid_request_still_gets_the_forums_answer(app_factory):
+    """The real fault: the server ends the connection between the view's query and the
+    session's ROLLBACK at the end of the request."""
+    app = app_factory()
+    engine = engine_of(app)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+
+    @app.get("/test-killed-connection")
+    def killed_connection():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return "answered"
+
+    client = app.test_client()
+    response = client.get("/test-killed-connection")
+
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "answered"
+    assert client.get("/healthz").status_code == 200

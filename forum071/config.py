@@ -88,6 +88,7 @@ RATELIMIT_LOGIN_ACCOUNT_TOTAL = "30 per minute; 200 per hour"
 RATELIMIT_REGISTER = "10 per hour; 30 per day"  # accounts created per IP address
 RATELIMIT_POSTS = "10 per minute; 100 per day"  # threads and replies per member
 RATELIMIT_FLAGS = "20 per hour"  # flags per member
+RATELIMIT_SEARCH_ANONYMOUS = "30 per minute"  # searches (page and API) per IP, not logged in
 # Behind a reverse proxy every request comes from the proxy's address, so per-IP limits would
 # count all visitors together: set this to the number of proxies in front (1 for one nginx)
 # and the client's address is taken from X-Forwarded-For. 0 trusts no such header.

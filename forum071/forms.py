@@ -8,9 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, ValidationError
 
+from .extensions import db
 from .i18n import lazy_gettext as _l
+from .models import User
 from .rendering import MAX_BODY_LENGTH, RenderError, render_markdown
 
 BODY_TOO_LONG = _l("Keep it under %(max)d characters (now %(length)d).")
@@ -121,12 +125,25 @@ class SubmissionForm(FlaskForm):
             field.data = uuid.uuid4().hex
 
 
+def members_named(names: set[str]) -> set[str]:
+    """Which of these lower-case @names belong to members (the renderer links those)."""
+    with db.session.no_autoflush:
+        query = select(User.username).where(User.username.in_(sorted(names)))
+        return set(db.session.scalars(query))
+
+
+def render_body(text: str) -> Markup:
+    """A body as its post will show it, @mentions linked: the render the service that stores
+    it makes too, so that one request renders it once (rendering remembers it)."""
+    return render_markdown(text, mentionable=members_named)
+
+
 def markdown_body_validator(form: FlaskForm, field: Any) -> None:
     """Check that a Markdown body fits and renders safely (the service renders it to store)."""
     text = field.data or ""
     if len(text) > MAX_BODY_LENGTH:
         raise ValidationError(BODY_TOO_LONG % {"max": MAX_BODY_LENGTH, "length": len(text)})
     try:
-        render_markdown(text)
+        render_body(text)
     except RenderError as error:
         raise ValidationError(str(BODY_CANNOT_RENDER)) from error

@@ -16,6 +16,8 @@ What is counted:
 - registration: accounts created (and honeypot hits) per IP address, so a class registering
   together behind one address is not stopped by its own typing errors.
 - posts (threads and replies together) and flags: those accepted, per member.
+- searches by visitors who are not logged in (the search page and the API together), per IP
+  address: each search costs the database real work. Members are not counted.
 
 A refused attempt raises ``RateLimitExceeded`` (a 429); errors.handle_too_many_requests
 answers it with ``Retry-After`` and, for a form, the same form with what was typed.
@@ -88,8 +90,14 @@ def _accepted(response: Response) -> bool:
     return current_user.is_authenticated and response.status_code in (302, 303)
 
 
-# name -> (config key, key function, shared scope or None, what counts as an attempt)
-RULES: dict[str, tuple[str, Callable[[], str], str | None, Callable[[Response], bool]]] = {
+def _is_member() -> bool:
+    return current_user.is_authenticated
+
+
+# name -> (config key, key function, shared scope or None, what counts as an attempt: None
+# for every request, counted before the view runs)
+Counts = Callable[[Response], bool] | None
+RULES: dict[str, tuple[str, Callable[[], str], str | None, Counts]] = {
     "login_ip": ("RATELIMIT_LOGIN", client_ip, None, _login_failed),
     "login_account": (
         "RATELIMIT_LOGIN_ACCOUNT", login_account_from_address, None, _login_failed
@@ -98,7 +106,11 @@ RULES: dict[str, tuple[str, Callable[[], str], str | None, Callable[[Response], 
     "register": ("RATELIMIT_REGISTER", client_ip, None, _registered),
     "posts": ("RATELIMIT_POSTS", member, "posts", _accepted),
     "flags": ("RATELIMIT_FLAGS", member, "flags", _accepted),
+    "search": ("RATELIMIT_SEARCH_ANONYMOUS", client_ip, "search", None),
 }
+# The rules that count reads (GET), and who they leave alone; all others count POSTs.
+READ_RULES: dict[str, Callable[[], bool]] = {"search": _is_member}
+READ_METHODS = ("GET", "HEAD")
 
 
 def _mark(*rules: str, rerender: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -118,6 +130,8 @@ limit_login = _mark("login_ip", "login_account", "login_account_total", rerender
 limit_registrations = _mark("register", rerender=True)
 limit_posts = _mark("posts", rerender=True)
 limit_flags = _mark("flags", rerender=False)
+# The 429 of a search is the error page, whose header keeps the query in the search box.
+limit_anonymous_searches = _mark("search", rerender=False)
 
 
 def current_limiter() -> Limiter | None:
@@ -160,8 +174,13 @@ class RateLimitAware(Form):
         return False
 
 
-def _is_read() -> bool:
-    return request.method in ("GET", "HEAD", "OPTIONS")
+def _unlimited_read(endpoints: frozenset[str]) -> Callable[[], bool]:
+    """A request filter: reads skip the limiter, except at the endpoints that limit reads."""
+
+    def unlimited() -> bool:
+        return request.method in ("GET", "HEAD", "OPTIONS") and request.endpoint not in endpoints
+
+    return unlimited
 
 
 def init_app(app: Flask) -> None:
@@ -181,22 +200,27 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     # The 429 handler calls the view again to re-show its form; that call is not counted.
     limiter.request_filter(is_rate_limited)
-    # Every limit here counts POSTs; reading pages skips the limiter's bookkeeping at once.
-    limiter.request_filter(_is_read)
+    # Nearly every limit counts POSTs: reading other pages skips the limiter's bookkeeping.
+    read_limited = frozenset(
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if any(rule in READ_RULES for rule in getattr(view, MARK, ()))
+    )
+    limiter.request_filter(_unlimited_read(read_limited))
     app.extensions[EXTENSION_KEY] = limiter
 
     for endpoint, view in list(app.view_functions.items()):
         wrapped = view
         for rule in getattr(view, MARK, ()):
             config_key, key_func, scope, counts = RULES[rule]
+            options: dict[str, Any] = {"key_func": key_func, "deduct_when": counts,
+                                       "methods": ["POST"]}  # fmt: skip
+            if rule in READ_RULES:
+                options.update(methods=list(READ_METHODS), exempt_when=READ_RULES[rule])
             value = app.config[config_key]
             if scope is None:
-                decorator = limiter.limit(
-                    value, key_func=key_func, methods=["POST"], deduct_when=counts
-                )
+                decorator = limiter.limit(value, **options)
             else:
-                decorator = limiter.shared_limit(
-                    value, scope, key_func=key_func, methods=["POST"], deduct_when=counts
-                )
+                decorator = limiter.shared_limit(value, scope, **options)
             wrapped = decorator(wrapped)
         app.view_functions[endpoint] = wrapped

@@ -9,7 +9,6 @@ receive HTML only through the two functions below.
 from __future__ import annotations
 
 import html
-import importlib
 import re
 import threading
 import unicodedata
@@ -25,11 +24,15 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from . import markdown_limits
+from .render_memo import request_renders
+
 MAX_BODY_LENGTH = 32_000
-# bleach (pure-Python html5lib) costs ~4 us per byte of HTML; markdown-it can emit ~15 bytes
-# per input byte (e.g. table rows of "|"), so the intermediate HTML is capped as well.
-MAX_HTML_LENGTH = 6 * MAX_BODY_LENGTH
-MAX_UNCLOSED_BRACKETS = 1_000
+# bleach (pure-Python html5lib) costs up to ~2.5 us per byte of HTML and markdown-it can emit
+# several bytes per input byte (e.g. "&lt;" for "<", "<td></td>" for "|"), so the HTML is
+# capped as well: at this size bleach takes at most ~0.15 s. Prose is ~1.1 times its source,
+# code full of quotes and brackets ~1.7. (markdown_limits bounds the parser's own work.)
+MAX_HTML_LENGTH = 2 * MAX_BODY_LENGTH
 LINK_REL = "nofollow ugc noopener"
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 ALLOWED_TAGS = frozenset(
@@ -40,7 +43,6 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "ol": ["start"]}
 
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
-_LIVE_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)\[")  # "[" after an even number of "\"
 _BLOCK_TAGS = ALLOWED_TAGS - {"a", "strong", "em", "del", "s", "code"}
 
 # "@name" in text (not in code, not in link text) names a member: usernames are 3 to 30 letters
@@ -150,13 +152,12 @@ def _link_mentions(state: StateCore) -> None:
     ``env["mentioned"]`` receives the names that were linked.
     """
     mentionable: Mentionable | None = state.env.get("mentionable")
-    if mentionable is None:
-        return
     found = list(_mention_texts(state))
     candidates = list(
         dict.fromkeys(match.group(1).lower() for _tok, matches in found for match in matches)
     )[:MAX_MENTIONS]
-    known = set(mentionable(set(candidates))) & set(candidates) if candidates else set()
+    state.env["candidates"] = candidates
+    known = _known(mentionable, candidates)
     state.env["mentioned"] = known
     if not known:
         return
@@ -187,6 +188,13 @@ def _link_mentions(state: StateCore) -> None:
             for tok in block.children:
                 children.extend(replacements.get(id(tok), (tok,)))
             block.children = children
+
+
+def _known(mentionable: Mentionable | None, candidates: list[str]) -> frozenset[str]:
+    """The candidate names that ``mentionable`` says belong to members (asked once)."""
+    if mentionable is None or not candidates:
+        return frozenset()
+    return frozenset(set(mentionable(set(candidates))) & set(candidates))
 
 
 class _LinkPolicy(Filter):
@@ -231,12 +239,6 @@ class _Walker(getTreeWalker("etree")):  # type: ignore[misc]
         return parent, self._positions[id(grandparent)][id(parent)], parents, None
 
 
-# markdown-it pads short table rows with up to 65,536 empty cells (a 100-column header plus
-# rows of "|" costs a second before MAX_HTML_LENGTH refuses it); real tables need far fewer.
-# (Module attribute, not `from ... import`: the package shadows the module with the rule.)
-importlib.import_module("markdown_it.rules_block.table").MAX_AUTOCOMPLETED_CELLS = 4_096
-
-
 def _new_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
@@ -248,6 +250,7 @@ def _new_markdown() -> MarkdownIt:
     md.inline.ruler.disable("linkify")
     md.core.ruler.after("linkify", "images_to_links", _images_to_links)
     md.core.ruler.after("images_to_links", "mentions", _link_mentions)
+    markdown_limits.install(md)
     return md
 
 
@@ -266,44 +269,55 @@ class _Pipeline(threading.local):
 _pipeline = _Pipeline()
 
 
-def _neutralise_brackets(source: str) -> str:
-    """Escape every "[" when too many are never closed (as in "![" * 15000).
-
-    markdown-it looks for the end of each such label again; with brackets escaped the text
-    renders quickly and stays readable (links in that text are lost).
-    """
-    depth = 0
-    for ch in re.findall(r"[\[\]]", source):
-        depth = depth + 1 if ch == "[" else max(depth - 1, 0)
-    if depth <= MAX_UNCLOSED_BRACKETS:
-        return source
-    return _LIVE_BRACKET.sub(r"\1\\[", source)
-
-
 def render_markdown(source: str, mentionable: Mentionable | None = None) -> Markup:
     """Render user Markdown to sanitised HTML; raise RenderError if that cannot be done safely.
 
     With ``mentionable``, ``@name`` (outside code and links) becomes a link to ``/users/name``
-    for the names that callback answers as existing; the others stay plain text.
+    for the names that callback answers as existing; the others stay plain text. The callback
+    is asked once per call, also when the render is remembered from earlier in this request.
     """
     if len(source) > MAX_BODY_LENGTH:
         raise RenderError(TOO_LONG)
-    source = _neutralise_brackets(source)
+    renders = request_renders()
+    refusal = renders.refused.get(source)
+    if refusal is not None:
+        raise RenderError(refusal)
+    remembered = renders.by_source.get(source)
+    if remembered is not None:
+        candidates, cooked_by_known = remembered
+        known = _known(mentionable, candidates)
+        if known in cooked_by_known:
+            return Markup(cooked_by_known[known])  # noqa: S704 - sanitised when remembered
+        # Asked already: the render gets the same answer, not a second query.
+        mentionable = _answer(known)
+    env: dict[str, Any] = {"mentionable": mentionable}
     try:
-        if mentionable is None:
-            html_text = _pipeline.md.render(source)
-        else:
-            html_text = _pipeline.md.render(source, {"mentionable": mentionable})
-            if len(html_text) > MAX_HTML_LENGTH:
-                # A text that only fits without its profile links (form validation renders
-                # without them) is kept, with its mentions as plain text.
-                html_text = _pipeline.md.render(source)
+        cooked = _render(markdown_limits.neutralise_brackets(source), env)
+    except RenderError as error:
+        renders.refuse(source, str(error))  # whatever it may mention
+        raise
+    renders.remember(source, env["candidates"], env["mentioned"], cooked)
+    return Markup(cooked)  # noqa: S704 - sanitised in _render
+
+
+def _answer(known: frozenset[str]) -> Mentionable:
+    return lambda names: set(known)
+
+
+def _render(source: str, env: dict[str, Any]) -> str:
+    try:
+        html_text = _pipeline.md.render(source, env)
+        if len(html_text) > MAX_HTML_LENGTH and env["mentioned"]:
+            # A text that only fits without its profile links is kept, with its mentions as
+            # plain text (they still count as mentioned: the output is remembered by them).
+            html_text = _pipeline.md.render(source, {"mentionable": None})
         if len(html_text) > MAX_HTML_LENGTH:
             raise RenderError(TOO_MUCH_FORMATTING)
-        cooked = _pipeline.cleaner.clean(html_text)
-    except RecursionError:
+        return _pipeline.cleaner.clean(html_text)
+    except markdown_limits.TooMuchFormatting:
+        raise RenderError(TOO_MUCH_FORMATTING) from None
+    except (RecursionError, markdown_limits.TooDeep):
         raise RenderError(TOO_DEEP) from None
-    return Markup(cooked)  # noqa: S704 - sanitised just above
 
 
 def markup_from_catalogue(translated: str) -> Markup:

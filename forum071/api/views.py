@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..pagination import paginate, requested_page
 from ..questions.filters import ThreadFilters
+from ..ratelimits import limit_anonymous_searches
 from ..threads.views import thread_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -184,6 +185,7 @@ def thread(thread_id: int):
 
 
 @bp.get("/search")
+@limit_anonymous_searches
 def search():
     """Published posts matching ?q= (words, "phrases", -exclusions, key:value filters), with
     the filters ?theme=, ?project=, ?kind=, ?answered=true|false, ?stage=, ?author=, ?from=,

@@ -64,6 +64,7 @@ from ..pagination import PageNumbers
 from ..rendering import SNIPPET_END, SNIPPET_START, highlighted_snippet
 from ..urls import cached_url_for
 from .query import SearchRequest, fts5_any, fts5_match
+from .snippets import SNIPPET_SOURCE_LENGTH, mark_matches
 
 PER_PAGE = 20
 # Facet counts and the total look at this many of the newest matching posts at most
@@ -74,8 +75,10 @@ TOP_AUTHORS = 10
 # the textual relevance of today's to rank level with it.
 RECENCY_DAYS = 180.0
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0
-SNIPPET_TOKENS = 16
 PLAIN_SNIPPET_LENGTH = 240
+# Who marks the matches in a hit's snippet: the database (ts_headline), this module (on SQLite,
+# snippets.mark_matches) or nobody (a search by filters only).
+MARKED_BY_DATABASE, MARKED_HERE, UNMARKED = "database", "here", "unmarked"
 PERIODS = (("week", 7), ("month", 31), ("year", 366))
 _PERIOD_ORDER = {name: index for index, (name, _days) in enumerate(PERIODS)}
 
@@ -335,7 +338,10 @@ class _Plan:
     source: FromClause
     conditions: list[ColumnElement[bool]]
     relevance: ColumnElement[Any] | None  # lower is better
-    snippet: ColumnElement[Any] | None
+    # The snippet's text: a bounded start of the body (snippets.SNIPPET_SOURCE_LENGTH), marked
+    # as ``marks`` says.
+    snippet: ColumnElement[Any]
+    marks: str
     # The order in which candidates are taken: newest first with words; without words (filters
     # only) whichever order the database finds them in, as ordering them cost twice the time.
     newest_first: ColumnElement[Any] | None
@@ -399,7 +405,8 @@ def _plan(shape: _Shape) -> _Plan:
             else:
                 keys = [f"left_out_{number}" for number in range(shape.excluded)]
                 conditions.append(not_(_matches(_tsquery_any(keys))))
-        return _Plan(posts_and_threads, conditions, None, None, None)
+        plain = func.substr(posts.body, 1, PLAIN_SNIPPET_LENGTH)
+        return _Plan(posts_and_threads, conditions, None, plain, UNMARKED, None)
 
     if shape.sqlite:
         source = _CrossJoin(
@@ -413,27 +420,31 @@ def _plan(shape: _Shape) -> _Plan:
         relevance = func.bm25(_FTS_TABLE, TITLE_WEIGHT, BODY_WEIGHT) / (
             1.0 + age_days / RECENCY_DAYS
         )
-        snippet = func.snippet(
-            _FTS_TABLE, 1, SNIPPET_START, SNIPPET_END, "…", SNIPPET_TOKENS
-        )
+        # Not FTS5's snippet(): it is quadratic in a post's matches (see snippets.py). One
+        # character more than the bound tells whether the last word was cut.
+        snippet = func.substr(posts.body, 1, SNIPPET_SOURCE_LENGTH + 1)
         # FTS5 walks its index backwards by rowid (= posts.id) for this order, and stops early.
         return _Plan(
-            source, conditions, relevance, snippet, post_search.c.rowid.desc(), fixed_order=True
-        )
+            source, conditions, relevance, snippet, MARKED_HERE, post_search.c.rowid.desc(),
+            fixed_order=True,
+        )  # fmt: skip
 
     query = _tsquery(shape)
     conditions.append(_matches(query))
     age_days = func.extract("epoch", func.now() - posts.created_at) / 86400.0
     # ts_rank_cd weighs the title (A) above the body (B); negated so that lower is better.
     relevance = -func.ts_rank_cd(_SEARCH_VECTOR, query) / (1.0 + age_days / RECENCY_DAYS)
+    # ts_headline parses all of the document it gets: only the start of a long post.
     snippet = func.ts_headline(
         _DUTCH,
-        posts.body,
+        func.substr(posts.body, 1, SNIPPET_SOURCE_LENGTH),
         query,
         f"StartSel={SNIPPET_START}, StopSel={SNIPPET_END}, MaxWords=30, MinWords=12, "
         "ShortWord=2, MaxFragments=2, FragmentDelimiter=\" … \"",
     )
-    return _Plan(posts_and_threads, conditions, relevance, snippet, posts.id.desc())
+    return _Plan(
+        posts_and_threads, conditions, relevance, snippet, MARKED_BY_DATABASE, posts.id.desc()
+    )
 
 
 def _facet_query(plan: _Plan, shape: _Shape) -> Select[Any]:
@@ -526,15 +537,6 @@ def _facet_query(plan: _Plan, shape: _Shape) -> Select[Any]:
 
 def _results_query(plan: _Plan, shape: _Shape) -> Select[Any]:
     posts, threads, themes = Post.__table__.c, Thread.__table__.c, Theme.__table__.c
-    if plan.snippet is not None:
-        snippet = plan.snippet
-    else:
-        snippet = func.substr(posts.body, 1, PLAIN_SNIPPET_LENGTH)
-    source = plan.join(
-        plan.join(plan.source, Theme.__table__, themes.id == threads.theme_id),
-        User.__table__,
-        User.__table__.c.id == posts.author_id,
-    )
     conditions = list(plan.conditions)
     if shape.clauses:
         # Only the newest candidate_limit matches are ranked (or sorted by date): the posts the
@@ -549,7 +551,7 @@ def _results_query(plan: _Plan, shape: _Shape) -> Select[Any]:
         order = [plan.relevance, posts.created_at.desc(), posts.id.desc()]
     else:
         order = [posts.created_at.desc(), posts.id.desc()]
-    query = select(
+    columns = (
         posts.id,
         posts.number,
         posts.created_at,
@@ -563,33 +565,54 @@ def _results_query(plan: _Plan, shape: _Shape) -> Select[Any]:
         themes.name.label("theme_name"),
         themes.name_en.label("theme_name_en"),
         User.__table__.c.username,
-        snippet.label("snippet"),
-    ).select_from(source)
+        plan.snippet.label("snippet"),
+    )
     page = bindparam("offset", type_=Integer)
-    if shape.sqlite and plan.snippet is not None:
+    if shape.sqlite and shape.clauses:
         # SQLite works out every result column of every match before it sorts and takes the
-        # page, and snippet() is the costly one: for a word in 400 of a million posts it was
-        # a third of the search. So the page's ids are ranked first, and only their twenty
-        # snippets are made (the match is repeated, as snippet() needs it). The ids are
-        # checked on posts.id: on post_search.rowid, FTS5 would look each one up anew.
-        page_ids = (
-            select(posts.id)
+        # page, and would carry each snippet's text through the sort. So the page's ids are
+        # ranked first (with their relevance), and only those twenty rows are read; the
+        # full-text match runs once (it is the costly part for a word in every post).
+        score = plan.relevance if shape.by_relevance else literal(0.0)
+        ranked = (
+            select(posts.id.label("post_id"), score.label("score"))
             .select_from(plan.source)
             .where(*conditions)
             .order_by(*order)
             .limit(PER_PAGE)
             .offset(page)
+            .subquery("ranked")
         )
-        return query.where(*plan.conditions, posts.id.in_(page_ids)).order_by(*order)
-    return query.where(*conditions).order_by(*order).limit(PER_PAGE).offset(page)
+        source = _CrossJoin(
+            _CrossJoin(
+                _CrossJoin(ranked, Post.__table__, posts.id == ranked.c.post_id),
+                Thread.__table__,
+                threads.id == posts.thread_id,
+            ),
+            Theme.__table__,
+            themes.id == threads.theme_id,
+        ).join(User.__table__, User.__table__.c.id == posts.author_id)
+        return (
+            select(*columns)
+            .select_from(source)
+            .order_by(ranked.c.score, posts.created_at.desc(), posts.id.desc())
+        )
+    source = plan.join(
+        plan.join(plan.source, Theme.__table__, themes.id == threads.theme_id),
+        User.__table__,
+        User.__table__.c.id == posts.author_id,
+    )
+    return select(*columns).select_from(source).where(*conditions).order_by(*order).limit(
+        PER_PAGE
+    ).offset(page)
 
 
 @lru_cache(maxsize=512)
-def _statements(shape: _Shape) -> tuple[Select[Any], Select[Any], bool]:
-    """The facet and results statements of a shape, built once; and whether the database
-    marks matches in the snippets."""
+def _statements(shape: _Shape) -> tuple[Select[Any], Select[Any], str]:
+    """The facet and results statements of a shape, built once; and who marks the matches in
+    the snippets."""
     plan = _plan(shape)
-    return _facet_query(plan, shape), _results_query(plan, shape), plan.snippet is not None
+    return _facet_query(plan, shape), _results_query(plan, shape), plan.marks
 
 
 def post_link(thread_id: int, slug: str, number: int | None, **values: Any) -> str:
@@ -613,9 +636,20 @@ def _plain_snippet(body: str) -> str:
     return body.rpartition(" ")[0] + " …"
 
 
-def _hits(rows: list[Any], highlighted: bool, url_values: dict[str, Any]) -> list[SearchHit]:
+def _snippet(text: str, marks: str, terms: tuple[str, ...]) -> Markup:
+    if marks == MARKED_HERE:
+        text = mark_matches(text, terms)
+    elif marks == UNMARKED:
+        text = _plain_snippet(text)
+    return highlighted_snippet(text)
+
+
+def _hits(
+    rows: list[Any], marks: str, terms: tuple[str, ...], url_values: dict[str, Any]
+) -> list[SearchHit]:
     """The page's hits, their links built with the memoised url_for (an external link is the
-    site's address in front of the path, worked out once)."""
+    site's address in front of the path, worked out once). ``terms`` are the words and phrases
+    searched for, marked in the snippets where the database does not."""
     prefix = ""
     if url_values.pop("_external", False):
         path = url_for("search.index")
@@ -653,7 +687,7 @@ def _hits(rows: list[Any], highlighted: bool, url_values: dict[str, Any]) -> lis
                 theme_name,
                 theme_name_en,
                 username,
-                highlighted_snippet(text if highlighted else _plain_snippet(text)),
+                _snippet(text, marks, terms),
                 prefix + url,
             )
         )
@@ -688,7 +722,7 @@ def search(request: SearchRequest, number: int = 1, **url_values: Any) -> Search
 
     results.searched = True
     shape, parameters = _shape_and_parameters(request, theme_id, project_id)
-    facet_query, results_query, highlighted = _statements(shape)
+    facet_query, results_query, marks = _statements(shape)
     today = utcnow().date()
     for name, days in PERIODS:
         parameters[f"since_{name}"] = _start_of(today - timedelta(days=days))
@@ -731,7 +765,8 @@ def search(request: SearchRequest, number: int = 1, **url_values: Any) -> Search
         parameters["offset"] = (number - 1) * PER_PAGE
         parameters["cutoff"] = cutoff if results.capped else 0
         rows = connection.execute(results_query, parameters).all()
-        results.hits = _hits(rows, highlighted, url_values)
+        terms = tuple(term for clause in request.query.clauses for term in clause)
+        results.hits = _hits(rows, marks, terms, url_values)
     return results
 
 

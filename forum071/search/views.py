@@ -18,6 +18,7 @@ from ..i18n import current_language, format_timestamp, request_translations
 from ..i18n import lazy_gettext as _l
 from ..labels import KIND_LABELS, STAGE_LABELS
 from ..pagination import requested_page
+from ..ratelimits import limit_anonymous_searches
 from ..rendering import markup_from_catalogue
 from ..urls import cached_url_for
 from .query import read_request
@@ -204,6 +205,7 @@ def _page(results: SearchResults) -> dict[str, Any]:
 
 
 @bp.get("")
+@limit_anonymous_searches
 def index():
     """Search posts: words, "phrases", -exclusions and filters, with facet counts."""
     results = search(read_request(request.args), requested_page())

@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from ..forms import SubmissionForm, markdown_body_validator
+from ..forms import SubmissionForm, markdown_body_validator, render_body
 from ..i18n import lazy_gettext as _l
 from ..labels import KIND_LABELS, localized
 from ..models import PitchStage, Post, ThreadKind
@@ -38,7 +38,7 @@ from ..pitches.forms import (
     unique_categories,
 )
 from ..ratelimits import RateLimitAware
-from ..rendering import MENTION, RenderError, render_markdown
+from ..rendering import MENTION, MENTION_URL, RenderError
 
 TITLE_MAX_LENGTH = 200
 TITLE_MIN_LENGTH = 5
@@ -89,14 +89,18 @@ def _only_for_pitches(form: NewThreadForm, field) -> None:
 
 
 _LINK_TAG = re.compile(r"<a\s")
+# A link to a member's profile, as an @mention becomes (count_mentions counts those).
+_PROFILE_LINK = re.compile('<a href="' + re.escape(MENTION_URL.format("")) + r'[a-z0-9_]+"')
 
 
 def count_links(source: str) -> int:
-    """Links in a post as readers get them: Markdown links, autolinks, bare addresses."""
+    """Links in a post as readers get them: Markdown links, autolinks, bare addresses; not the
+    @mentions (the body's own render, so the form's check has made it already)."""
     try:
-        return len(_LINK_TAG.findall(render_markdown(source)))
+        html = str(render_body(source))
     except RenderError:
         return 0  # markdown_body_validator refuses such a text anyway
+    return len(_LINK_TAG.findall(html)) - len(_PROFILE_LINK.findall(html))
 
 
 def count_mentions(source: str) -> int:

@@ -362,16 +362,14 @@ def _restore_postgres(target: PostgresTarget, file: Path, *, confirmed: bool) ->
 
 
 def _apply_in_one_transaction(target: PostgresTarget, file: Path, before: str, after: str) -> None:
-    """Feed BEFORE, the backup as SQL (pg_restore) and AFTER to one psql transaction."""
+    """Feed BEFORE, the backup as SQL (pg_restore) and AFTER to one psql transaction.
+
+    psql commits when its input ends; if pg_restore fails halfway (a truncated file), psql is
+    killed before that, and the server rolls the transaction back.
+    """
     _require("pg_restore")
     _require("psql")
     with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
-        restore = subprocess.Popen(  # noqa: S603
-            ["pg_restore", "--no-owner", "--file=-", str(file)],  # noqa: S607
-            stdout=subprocess.PIPE,
-            stderr=restore_errors,
-            env=target.env,
-        )
         psql = subprocess.Popen(  # noqa: S603
             [  # noqa: S607
                 "psql",
@@ -387,27 +385,32 @@ def _apply_in_one_transaction(target: PostgresTarget, file: Path, before: str, a
             stderr=psql_errors,
             env=target.env,
         )
+        restore = subprocess.Popen(  # noqa: S603
+            ["pg_restore", "--no-owner", "--file=-", str(file)],  # noqa: S607
+            stdout=subprocess.PIPE,
+            stderr=restore_errors,
+            env=target.env,
+        )
+        complete = False
         try:
-            _feed(psql.stdin, before, restore.stdout, after)
+            psql.stdin.write(before.encode() + b"\n")
+            shutil.copyfileobj(restore.stdout, psql.stdin)
+            if restore.wait() == 0:
+                psql.stdin.write(b"\n" + after.encode() + b"\n")
+                complete = True
+        except BrokenPipeError:
+            pass  # psql stopped at an error; its message says which
         finally:
-            restore.stdout.close()
+            restore.stdout.close()  # a pg_restore still writing stops
             restore.wait()
+            if not complete:
+                psql.kill()
+            with suppress(BrokenPipeError):
+                psql.stdin.close()
             psql.wait()
-        if psql.returncode != 0 or restore.returncode != 0:
-            message = _read(psql_errors) or _read(restore_errors)
+        if restore.returncode != 0 or psql.returncode != 0:
+            message = _read(restore_errors) if restore.returncode else _read(psql_errors)
             raise click.ClickException(f"The restore failed and changed nothing: {message}")
-
-
-def _feed(sink: IO[bytes], before: str, source: IO[bytes], after: str) -> None:
-    try:
-        sink.write(before.encode() + b"\n")
-        shutil.copyfileobj(source, sink)
-        sink.write(b"\n" + after.encode() + b"\n")
-    except BrokenPipeError:
-        pass  # psql stopped at an error; its message tells what
-    finally:
-        with suppress(BrokenPipeError):
-            sink.close()
 
 
 def _read(errors: IO[bytes]) -> str:

@@ -16,33 +16,25 @@ column), filled by triggers that a backup carries.
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import sqlite3
-import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import click
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import current_app
 from flask.cli import with_appcontext
-from psycopg.conninfo import make_conninfo
 from sqlalchemy import func, inspect, select, table, text
-from sqlalchemy.engine import URL
 
+from . import backup_postgres as postgres
 from .extensions import db
 from .models import Post, User
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
-# The search index's accent folding (migration 0004): an extension, outside the forum's schema.
-PG_EXTENSIONS = ("unaccent",)
 # The page cache's counter is bookkeeping: a migrated, unseeded database holds only it.
 BOOKKEEPING_TABLES = frozenset({"cache_generation"})
 NO_GENERATION = "The backup has no cache_generation table: it is not a backup of this forum."
@@ -58,7 +50,7 @@ def backup_command(file: Path) -> None:
         if engine == "sqlite":
             _backup_sqlite(partial)
         else:
-            _backup_postgres(_postgres_target(), partial)
+            postgres.backup(postgres.target(), partial)
     click.echo(f"Backed up {_summary()} to {file}.")
 
 
@@ -80,7 +72,7 @@ def restore_command(file: Path, yes: bool) -> None:
     if engine == "sqlite":
         _restore_sqlite(file, confirmed=yes)
     else:
-        _restore_postgres(_postgres_target(), file, confirmed=yes)
+        _restore_postgres(file, confirmed=yes)
     db.engine.dispose()  # pooled connections may hold plans or pages of the old database
     click.echo(f"Restored {_summary()} from {file}.{_revision_note(_current_revision())}")
 
@@ -231,188 +223,24 @@ def _check_sqlite_copy(work: sqlite3.Connection) -> None:
         raise click.ClickException(NO_GENERATION)
 
 
-# PostgreSQL --------------------------------------------------------------------------------
+# PostgreSQL: the client tools live in backup_postgres.py ----------------------------------
 
 
-@dataclass(frozen=True)
-class PostgresTarget:
-    """How the client tools reach the configured database, and the forum's schema there."""
-
-    conninfo: str
-    env: dict[str, str]
-    schema: str
-
-    @property
-    def quoted_schema(self) -> str:
-        return '"' + self.schema.replace('"', '""') + '"'
-
-
-def _postgres_target() -> PostgresTarget:
-    url: URL = db.engine.url
-    # The URL's query holds libpq keywords (options, sslmode, ...), as psycopg passes them.
-    keywords = {key: value for key, value in url.query.items() if isinstance(value, str)}
-    keywords.update(dbname=url.database, host=url.host, port=url.port, user=url.username)
-    env = dict(os.environ)
-    if url.password is not None:
-        env["PGPASSWORD"] = str(url.password)  # not on the command line, where ps shows it
-    conninfo = make_conninfo("", **{k: v for k, v in keywords.items() if v is not None})
-    return PostgresTarget(conninfo=conninfo, env=env, schema=_forum_schema())
-
-
-def _forum_schema() -> str:
-    """The schema the forum's tables live in: the first of the search_path (options=-c...)."""
-    with db.engine.connect() as connection:
-        setting = connection.scalar(text("SHOW search_path"))
-        user = connection.scalar(text("SELECT current_user"))
-        schemas = set(connection.scalars(text("SELECT nspname FROM pg_namespace")))
-    for entry in (part.strip() for part in setting.split(",")):
-        if entry == '"$user"':
-            if user in schemas:
-                return user
-            continue
-        if entry.startswith('"') and entry.endswith('"'):
-            return entry[1:-1].replace('""', '"')
-        if entry:
-            return entry.lower()
-    return "public"
-
-
-def _require(tool: str) -> None:
-    if shutil.which(tool) is None:
-        raise click.ClickException(
-            f"{tool} is not installed: install PostgreSQL's client tools "
-            "(Debian: postgresql-client) of the server's major version or newer."
-        )
-
-
-def _run(command: list[str], target: PostgresTarget, **kwargs) -> subprocess.CompletedProcess:
-    _require(command[0])
-    return subprocess.run(command, env=target.env, check=False, **kwargs)  # noqa: S603
-
-
-def _backup_postgres(target: PostgresTarget, file: Path) -> None:
-    command = ["pg_dump", "--format=custom", f"--schema={target.quoted_schema}", "--no-comments"]
-    command += [f"--extension={name}" for name in PG_EXTENSIONS]
-    with file.open("wb") as output:
-        result = _run(
-            [*command, f"--dbname={target.conninfo}"], target, stdout=output, stderr=subprocess.PIPE
-        )
-    if result.returncode != 0:
-        raise click.ClickException(f"pg_dump failed: {result.stderr.decode(errors='replace')}")
-
-
-TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?:DATA )?(\S+) (\S+) ")
-
-
-def _dump_tables(target: PostgresTarget, file: Path) -> tuple[set[str], set[str]]:
-    """The schemas and the table names in a dump's table of contents."""
-    result = _run(["pg_restore", "--list", str(file)], target, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise click.ClickException(f"{file} cannot be read: {result.stderr.strip()}")
-    found = [TOC_TABLE.match(line) for line in result.stdout.splitlines()]
-    return {m.group(1) for m in found if m}, {m.group(2) for m in found if m}
-
-
-def _dump_revision(target: PostgresTarget, file: Path) -> str | None:
-    result = _run(
-        ["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(file)],
-        target,
-        capture_output=True,
-        text=True,
-    )
-    lines = result.stdout.splitlines()
-    for number, line in enumerate(lines[:-1]):
-        if line.startswith("COPY ") and lines[number + 1] != "\\.":
-            return lines[number + 1].strip()
-    return None
-
-
-def _restore_postgres(target: PostgresTarget, file: Path, *, confirmed: bool) -> None:
-    schemas, tables = _dump_tables(target, file)
+def _restore_postgres(file: Path, *, confirmed: bool) -> None:
+    target = postgres.target()
+    schemas, tables = postgres.dump_tables(target, file)
     if schemas != {target.schema}:
         raise click.ClickException(
             f"The backup holds the schema(s) {', '.join(sorted(schemas)) or 'none'}; the "
             f"configured database uses {target.schema!r}. Restore it where it was made."
         )
-    _check_revision(_dump_revision(target, file))
+    _check_revision(postgres.dump_revision(target, file))
     if "cache_generation" not in tables:
         raise click.ClickException(NO_GENERATION)
     _refuse_without_confirmation(confirmed, target.schema)
     has_generation = "cache_generation" in _present_tables(target.schema)
     # Idle pooled connections hold no locks, but a session's open transaction would make the
-    # DROP SCHEMA below wait for ever.
+    # restore's DROP SCHEMA wait for ever.
     db.session.remove()
     db.engine.dispose()
-    schema = target.quoted_schema  # an identifier, quoted: the statements below bind no input
-    before = [
-        "SET client_min_messages = warning;",
-        "CREATE TEMP TABLE forum071_restore_generation (value integer) ON COMMIT DROP;",
-    ]
-    if has_generation:
-        # Locks the counter's row: no write can count between here and the commit.
-        current = f"SELECT value FROM {schema}.cache_generation WHERE id = 1 FOR UPDATE"  # noqa: S608
-        before.append(f"INSERT INTO pg_temp.forum071_restore_generation {current};")
-    before.append(f"DROP SCHEMA IF EXISTS {schema} CASCADE;")
-    live = "coalesce((SELECT max(value) FROM pg_temp.forum071_restore_generation), 0)"
-    after = (
-        f"INSERT INTO {schema}.cache_generation AS kept (id, value) VALUES (1, {live} + 1) "  # noqa: S608
-        f"ON CONFLICT (id) DO UPDATE SET value = greatest(kept.value, {live}) + 1;"
-    )
-    _apply_in_one_transaction(target, file, "\n".join(before), after)
-
-
-def _apply_in_one_transaction(target: PostgresTarget, file: Path, before: str, after: str) -> None:
-    """Feed BEFORE, the backup as SQL (pg_restore) and AFTER to one psql transaction.
-
-    psql commits when its input ends; if pg_restore fails halfway (a truncated file), psql is
-    killed before that, and the server rolls the transaction back.
-    """
-    _require("pg_restore")
-    _require("psql")
-    with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
-        psql = subprocess.Popen(  # noqa: S603
-            [  # noqa: S607
-                "psql",
-                "--no-psqlrc",
-                "--quiet",
-                "--single-transaction",
-                "--set=ON_ERROR_STOP=1",
-                f"--dbname={target.conninfo}",
-                "--file=-",
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=psql_errors,
-            env=target.env,
-        )
-        restore = subprocess.Popen(  # noqa: S603
-            ["pg_restore", "--no-owner", "--file=-", str(file)],  # noqa: S607
-            stdout=subprocess.PIPE,
-            stderr=restore_errors,
-            env=target.env,
-        )
-        complete = False
-        try:
-            psql.stdin.write(before.encode() + b"\n")
-            shutil.copyfileobj(restore.stdout, psql.stdin)
-            if restore.wait() == 0:
-                psql.stdin.write(b"\n" + after.encode() + b"\n")
-                complete = True
-        except BrokenPipeError:
-            pass  # psql stopped at an error; its message says which
-        finally:
-            restore.stdout.close()  # a pg_restore still writing stops
-            restore.wait()
-            if not complete:
-                psql.kill()
-            with suppress(BrokenPipeError):
-                psql.stdin.close()
-            psql.wait()
-        if restore.returncode != 0 or psql.returncode != 0:
-            message = _read(restore_errors) if restore.returncode else _read(psql_errors)
-            raise click.ClickException(f"The restore failed and changed nothing: {message}")
-
-
-def _read(errors: IO[bytes]) -> str:
-    errors.seek(0)
-    return errors.read().decode(errors="replace").strip()
+    postgres.restore(target, file, has_generation=has_generation)

@@ -10,6 +10,8 @@ from typing import Any
 import click
 from flask import Flask
 
+from .urls import SiteFlask
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT = PACKAGE_DIR.parent
 # A checkout keeps templates/, static/ and migrations/ at the top; an installed wheel carries
@@ -20,7 +22,7 @@ APP_FILES = PACKAGE_DIR if INSTALLED else ROOT
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the forum application."""
-    app = Flask(
+    app = SiteFlask(
         __name__,
         template_folder=str(APP_FILES / "templates"),
         static_folder=str(APP_FILES / "static"),

@@ -114,12 +114,24 @@ def create_user_command(
     username: str, email: str, role: str, organisation: str, password_stdin: bool
 ) -> None:
     """Create an account and print its id."""
-    from .auth.forms import USERNAME_PATTERN
+    from .names import (
+        USERNAME_MAX_LENGTH,
+        USERNAME_MIN_LENGTH,
+        has_bidi_control,
+        normalise_username,
+        skeleton,
+        username_problem,
+    )
     from .passwords import password_problems
 
-    username, email = username.strip().lower(), email.strip().lower()
-    if not (3 <= len(username) <= 30 and re.fullmatch(USERNAME_PATTERN, username)):
+    username, email = normalise_username(username), email.strip().lower()
+    if not USERNAME_MIN_LENGTH <= len(username) <= USERNAME_MAX_LENGTH:
         raise click.ClickException("A username is 3 to 30 letters, digits or underscores.")
+    problem = username_problem(username)
+    if problem is not None:
+        raise click.ClickException(problem)
+    if has_bidi_control(organisation):
+        raise click.ClickException("The organisation contains text-direction characters.")
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise click.ClickException("That is not an email address.")
     if password_stdin:
@@ -130,10 +142,17 @@ def create_user_command(
     if problems:
         raise click.ClickException(" ".join(str(problem) for problem in problems))
     clash = db.session.scalar(
-        select(User).where((User.username == username) | (User.email == email))
+        select(User).where(
+            (User.username == username)
+            | (User.username_skeleton == skeleton(username))
+            | (User.email == email)
+        )
     )
     if clash is not None:
-        raise click.ClickException("A user with this username or email address already exists.")
+        raise click.ClickException(
+            "A user with this username (or one that looks like it) or email address already "
+            "exists."
+        )
     user = create_user(username, email, password, role, organisation)
     user.official_verified = role == Role.OFFICIAL
     db.session.commit()
@@ -146,8 +165,9 @@ def create_user_command(
 def set_role_command(username: str, role: str) -> None:
     """Give an account another role (recorded in the moderation log) and print it."""
     from .moderation.user_services import set_role
+    from .names import normalise_username
 
-    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         raise click.ClickException(f"There is no user {username!r}.")
     set_role(None, user, role, reason="command line")

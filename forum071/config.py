@@ -77,7 +77,10 @@ RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_SWALLOW_ERRORS = True
 # The limits themselves (see forum071/ratelimits.py for what each one counts).
 RATELIMIT_LOGIN = "10 per minute; 50 per hour"  # failed logins per IP address
-RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 30 per hour"  # failed logins per login name
+# Failed logins per login name from one address, and per login name from all addresses (higher:
+# it refuses the owner too, so it is only there to stop a guess spread over many addresses).
+RATELIMIT_LOGIN_ACCOUNT = "5 per minute; 30 per hour"
+RATELIMIT_LOGIN_ACCOUNT_TOTAL = "30 per minute; 200 per hour"
 RATELIMIT_REGISTER = "10 per hour; 30 per day"  # accounts created per IP address
 RATELIMIT_POSTS = "10 per minute; 100 per day"  # threads and replies per member
 RATELIMIT_FLAGS = "20 per hour"  # flags per member
@@ -92,6 +95,10 @@ PROXY_FIX_X_PROTO = 0
 # request naming another Host gets a 400, so no absolute address is built from a forged Host
 # header. None accepts any host (development); set it in production.
 TRUSTED_HOSTS: list[str] | None = None
+# The site's address, e.g. "https://forum071.example.nl": absolute links (feeds, the API, a
+# page's feed link, and later mails) start with it whatever Host a request names. None
+# builds them from the request (development).
+SITE_URL: str | None = None
 
 # Pages for visitors who are not logged in are kept per worker (this many) and reused until
 # the next write; 0 switches the cache off. The seconds bound how long an entry may live in

@@ -46,9 +46,11 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
     selectinload,
+    validates,
 )
 
 from .extensions import db
+from .names import skeleton
 
 
 def utcnow() -> datetime:
@@ -188,12 +190,24 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _username_skeleton(context: Any) -> str | None:
+    username = context.get_current_parameters().get("username")
+    return skeleton(username) if username is not None else None
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_check_in("role", Role), name="role"),)
+    __table_args__ = (
+        CheckConstraint(_check_in("role", Role), name="role"),
+        # Two usernames that look alike (names.skeleton) cannot both exist.
+        Index("ix_users_username_skeleton", "username_skeleton", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(30), unique=True)
+    # Follows the username (set with it, or by the default on a Core insert); NULL only for
+    # old accounts whose look-alike was there first (migration 0008).
+    username_skeleton: Mapped[str | None] = mapped_column(String(200), default=_username_skeleton)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.ENTREPRENEUR)
@@ -214,6 +228,11 @@ class User(UserMixin, db.Model):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    @validates("username")
+    def _keep_skeleton(self, key: str, username: str) -> str:
+        self.username_skeleton = skeleton(username)
+        return username
 
     def get_id(self) -> str:
         return self.session_token
@@ -422,6 +441,11 @@ class Thread(db.Model):
     # Moderation: a pending thread is seen only by its author and moderators.
     state: Mapped[str] = mapped_column(String(20), default=ContentState.PUBLISHED)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why a moderator locked the thread, shown on it; empty while it is not locked.
+    lock_reason: Mapped[str] = mapped_column(String(500), default="")
+    # A merged thread: the post that opened it, now in the thread it was merged into, so that
+    # its old address leads to that post. A plain id like the moderation log's target_id.
+    merged_post_id: Mapped[int | None] = mapped_column(Integer)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)  # on top of its theme
     pinned_globally: Mapped[bool] = mapped_column(Boolean, default=False)  # on the front page
 

@@ -6,7 +6,8 @@ rendered for such a page and hands it to the next visitor, but only while nothin
 written since: every commit that writes bumps a counter in the database (``cache_generation``)
 in the same transaction, and the counter is part of each page's key. A visitor therefore never
 sees a page older than the latest write; a cached page costs one tiny query instead of the
-page's queries and its rendering.
+page's queries and its rendering. The key also names the language, the scheme and the host (a
+forged Host header gets a page of its own, never one for others) and the address.
 
 What is never cached: anything for a logged-in member (the page shows their name, their
 notifications and their forms), a page that carries a flashed message or touched the session
@@ -86,7 +87,9 @@ def _serve_from_cache() -> Response | None:
     generation = db.session.connection().execute(_GENERATION).scalar_one_or_none()
     if generation is None:  # a database emptied by hand: nothing to key pages on
         return None
-    key = (generation, current_language(), request.full_path)
+    # Scheme and host too: with no SITE_URL the page's absolute links (its feed links) are
+    # built from them, and a forged Host header must not choose what other visitors get.
+    key = (generation, current_language(), request.scheme, request.host, request.full_path)
     g.forum071_page_cache_key = key
     found = app.extensions["forum071_page_cache"].get(key)
     if found is None:
@@ -123,7 +126,14 @@ _BUMP = (
 
 
 def _note_flush(session: Session, flush_context: UOWTransaction) -> None:
-    session.info[_CHANGED] = True
+    # Still the state from before this flush: what it wrote. An attribute set to the value it
+    # already had is "dirty" yet writes nothing.
+    if (
+        session.new
+        or session.deleted
+        or any(session.is_modified(instance) for instance in session.dirty)
+    ):
+        session.info[_CHANGED] = True
 
 
 def _note_statement(state: ORMExecuteState) -> None:
@@ -132,7 +142,14 @@ def _note_statement(state: ORMExecuteState) -> None:
 
 
 def _bump_before_commit(session: Session) -> None:
-    """Count this transaction's writes in the generation, in the same transaction."""
+    """Count this transaction's writes in the generation, in the same transaction.
+
+    before_commit runs before commit's own flush, so changes still pending (a view that sets
+    attributes and commits, with no query in between to autoflush them) are flushed here
+    first; otherwise they would be written without being counted.
+    """
+    if session.new or session.dirty or session.deleted:
+        session.flush()
     if session.info.pop(_CHANGED, False):
         session.connection().execute(_BUMP)
 

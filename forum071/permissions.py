@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from flask import Flask
 
-from .models import Post, Thread
+from .models import Post, Role, Thread
+
+# Who outranks whom: nobody acts on an account of an equal or higher rank (members are equal).
+_RANKS = {Role.MODERATOR.value: 1, Role.ADMIN.value: 2}
+
+
+class Refusal(StrEnum):
+    """Why a member may not post somewhere (the view tells them, and keeps what they typed)."""
+
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+    LOCKED = "locked"
+    UNPUBLISHED = "unpublished"
 
 
 def _is_member(user: Any) -> bool:
@@ -14,37 +27,55 @@ def _is_member(user: Any) -> bool:
 
 
 def _may_post(user: Any) -> bool:
-    """Members who are not suspended may write; a suspended member can still read."""
+    """Members who are not suspended may act; a suspended account (staff too) can only read.
+
+    Every power below starts here, so a suspension ends all of them at once.
+    """
     return _is_member(user) and not user.is_suspended
 
 
 def _is_staff(user: Any) -> bool:
-    return _is_member(user) and user.is_staff
+    return _may_post(user) and user.is_staff
 
 
 def _is_author_or_staff(user: Any, thread: Thread) -> bool:
-    return _is_member(user) and (thread.author_id == user.id or user.is_staff)
+    return _may_post(user) and (thread.author_id == user.id or user.is_staff)
+
+
+def _outranks(user: Any, target: Any) -> bool:
+    return _RANKS.get(user.role, 0) > _RANKS.get(target.role, 0)
 
 
 def can_start_thread(user: Any) -> bool:
     return _may_post(user)
 
 
-def can_reply(user: Any, thread: Thread) -> bool:
-    """Members reply to open, published threads; closed or locked threads take no replies.
+def reply_refusal(user: Any, thread: Thread) -> Refusal | None:
+    """Why a member may not reply to this thread; None when they may.
 
-    Moderators may still reply to a locked thread, to explain the lock.
+    Closed or locked threads take no replies; moderators may still reply to a locked thread,
+    to explain the lock.
     """
-    if not _may_post(user) or thread.closed or not thread.is_published:
-        return False
-    return not thread.locked or user.is_staff
+    if user.is_suspended:
+        return Refusal.SUSPENDED
+    if thread.closed:
+        return Refusal.CLOSED
+    if not thread.is_published:
+        return Refusal.UNPUBLISHED
+    if thread.locked and not _is_staff(user):
+        return Refusal.LOCKED
+    return None
+
+
+def can_reply(user: Any, thread: Thread) -> bool:
+    return _is_member(user) and reply_refusal(user, thread) is None
 
 
 def can_see_thread(user: Any, thread: Thread) -> bool:
     """A thread waiting for review (or deleted) exists only for its author and moderators."""
     if thread.is_published:
         return True
-    return _is_member(user) and (user.is_staff or thread.author_id == user.id)
+    return _is_staff(user) or (_is_member(user) and thread.author_id == user.id)
 
 
 def can_see_post_text(user: Any, post: Post) -> bool:
@@ -55,7 +86,7 @@ def can_see_post_text(user: Any, post: Post) -> bool:
         return True
     if post.state == "deleted":
         return _is_staff(user)
-    return _is_member(user) and (user.is_staff or post.author_id == user.id)
+    return _is_staff(user) or (_is_member(user) and post.author_id == user.id)
 
 
 def can_edit_post(user: Any, post: Post) -> bool:
@@ -84,17 +115,16 @@ def can_see_moderation_log(user: Any) -> bool:
     return _is_staff(user)
 
 
-def can_change_role(user: Any) -> bool:
-    """Only admins grant or take away roles."""
-    return _is_member(user) and user.role == "admin"
+def can_change_role(user: Any, target: Any) -> bool:
+    """Only admins grant or take away roles, and not of another admin (or themselves)."""
+    return _is_staff(user) and user.role == Role.ADMIN and _outranks(user, target)
 
 
 def can_suspend(user: Any, target: Any) -> bool:
-    """Staff suspend members (and remove their content); never themselves, an admin only if
-    they are an admin too."""
-    if not _is_staff(user) or target.id == user.id:
-        return False
-    return target.role != "admin" or user.role == "admin"
+    """Staff suspend (and lift the suspension of, and remove the content of) accounts below
+    their own rank: moderators suspend members, only admins suspend moderators, nobody an
+    admin or themselves."""
+    return _is_staff(user) and _outranks(user, target)
 
 
 def can_verify(user: Any, target: Any) -> bool:
@@ -137,7 +167,8 @@ def can_post_pitch_update(user: Any, thread: Thread) -> bool:
 
 
 def can_edit_profile(user: Any, profile_user: Any) -> bool:
-    return _is_member(user) and user.id == profile_user.id
+    """Members edit their own profile; a suspended member publishes nothing, there either."""
+    return _may_post(user) and user.id == profile_user.id
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -7,9 +7,12 @@ Flask-Limiter's syntax: ``"10 per minute; 50 per hour"``.
 
 What is counted:
 
-- login: failed attempts, per IP address and per account (the login name as typed,
-  normalised). The account key does not depend on whether the account exists, so a refusal
-  tells nothing about that.
+- login: failed attempts, per IP address; per account (the login name as typed, normalised)
+  from one address; and, with a higher cap, per account from all addresses together. Someone
+  guessing from their address thus stops only themselves: the owner, logging in from their
+  own device, is refused only once guesses from many addresses reach the account's total.
+  The account key does not depend on whether the account exists, so a refusal tells nothing
+  about that.
 - registration: accounts created (and honeypot hits) per IP address, so a class registering
   together behind one address is not stopped by its own typing errors.
 - posts (threads and replies together) and flags: those accepted, per member.
@@ -62,6 +65,11 @@ def login_account() -> str:
     return f"account:{name[:254]}"
 
 
+def login_account_from_address() -> str:
+    """The account a login attempt is for, from this address."""
+    return f"{login_account()}|{client_ip()}"
+
+
 def member() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
@@ -83,7 +91,10 @@ def _accepted(response: Response) -> bool:
 # name -> (config key, key function, shared scope or None, what counts as an attempt)
 RULES: dict[str, tuple[str, Callable[[], str], str | None, Callable[[Response], bool]]] = {
     "login_ip": ("RATELIMIT_LOGIN", client_ip, None, _login_failed),
-    "login_account": ("RATELIMIT_LOGIN_ACCOUNT", login_account, None, _login_failed),
+    "login_account": (
+        "RATELIMIT_LOGIN_ACCOUNT", login_account_from_address, None, _login_failed
+    ),
+    "login_account_total": ("RATELIMIT_LOGIN_ACCOUNT_TOTAL", login_account, None, _login_failed),
     "register": ("RATELIMIT_REGISTER", client_ip, None, _registered),
     "posts": ("RATELIMIT_POSTS", member, "posts", _accepted),
     "flags": ("RATELIMIT_FLAGS", member, "flags", _accepted),
@@ -103,7 +114,7 @@ def _mark(*rules: str, rerender: bool) -> Callable[[Callable[..., Any]], Callabl
     return decorate
 
 
-limit_login = _mark("login_ip", "login_account", rerender=True)
+limit_login = _mark("login_ip", "login_account", "login_account_total", rerender=True)
 limit_registrations = _mark("register", rerender=True)
 limit_posts = _mark("posts", rerender=True)
 limit_flags = _mark("flags", rerender=False)

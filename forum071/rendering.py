@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import bleach
 from bleach.html5lib_shim import Filter, getTreeWalker
@@ -43,10 +43,11 @@ _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
 _LIVE_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)\[")  # "[" after an even number of "\"
 _BLOCK_TAGS = ALLOWED_TAGS - {"a", "strong", "em", "del", "s", "code"}
 
-# "@name" in text (not in code, not in link text) names a member: usernames are [a-z0-9_]{3,30},
-# written in any case. Not after a word character or one of @.+-/ (so "ann@example.org" and
-# "example.org/@ann" are no mentions), and not followed by more name-like text.
-MENTION = re.compile(r"(?<![\w@.+\-/])@([A-Za-z0-9_]{3,30})(?![\w@]|[.\-][A-Za-z0-9_])")
+# "@name" in text (not in code, not in link text) names a member: usernames are 3 to 30 letters
+# (of any alphabet), digits and underscores (names.py), written in any case. Not after a word
+# character or one of @.+-/ (so "ann@example.org" and "example.org/@ann" are no mentions), and
+# not followed by more name-like text.
+MENTION = re.compile(r"(?<![\w@.+\-/])@(\w{3,30})(?![\w@]|[.\-]\w)")
 _MENTION_BLOCKER = re.compile(r"[\w@.+\-/]")
 MENTION_URL = "/users/{}"
 # Only this many different names in one text are looked up (and linked), and only this many
@@ -171,7 +172,8 @@ def _link_mentions(state: StateCore) -> None:
             links += 1
             if match.start() > position:
                 pieces.append(Token("text", "", 0, content=tok.content[position : match.start()]))
-            pieces.append(Token("link_open", "a", 1, attrs={"href": MENTION_URL.format(name)}))
+            href = MENTION_URL.format(quote(name))
+            pieces.append(Token("link_open", "a", 1, attrs={"href": href}))
             pieces.append(Token("text", "", 0, content=match.group(0)))
             pieces.append(Token("link_close", "a", -1))
             position = match.end()

@@ -1,4 +1,8 @@
-"""Building the site's own addresses quickly for templates.
+"""Building the site's own addresses: absolute ones from SITE_URL, and quickly for templates.
+
+An absolute address (feeds, the API, a page's feed link) starts with SITE_URL where one is
+configured, never with what a request's Host header claims; without SITE_URL it is built from
+the request, as Flask does (and the page cache keys pages by scheme and host).
 
 A list page links every row to its thread, theme and projects; url_for walks the URL map each
 time (about 20 µs), which was a fifth of a list page's cost. An address depends only on the
@@ -9,8 +13,46 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, Request, current_app, has_request_context, request, url_for
+from werkzeug.routing import MapAdapter
+
+
+class SiteFlask(Flask):
+    """Flask, building absolute addresses from the configured SITE_URL when there is one."""
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        adapter = super().create_url_adapter(request)
+        site = self.config.get("SITE_URL")
+        if not site:
+            return adapter
+        parts = urlsplit(site)
+        if adapter is None:  # outside a request (a command, a mail) and no SERVER_NAME
+            root = parts.path.rstrip("/") or self.config["APPLICATION_ROOT"]
+            return self.url_map.bind(parts.netloc, script_name=root, url_scheme=parts.scheme)
+        # Only building uses these (no host matching here): requests still match by path.
+        adapter.server_name = parts.netloc.lower()
+        adapter.url_scheme = parts.scheme
+        return adapter
+
+
+def check_site_url(app: Flask) -> None:
+    """Refuse a SITE_URL that is not an http(s) address of a host, at startup."""
+    site = app.config.get("SITE_URL")
+    if not site:
+        return
+    parts = urlsplit(site)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise RuntimeError(
+            f"SITE_URL must be the site's address such as https://forum071.example.nl, not {site!r}"
+        )
+
+
+def site_origin() -> str:
+    """Scheme and host of this site's absolute addresses, e.g. 'https://forum071.example.nl'."""
+    full = url_for("main.index", _external=True)
+    return full[: len(full) - len(url_for("main.index"))]
 
 # Enough for every theme, project and page link a busy hour shows, bounded so that addresses
 # with varying ?next= values cannot grow it without end.
@@ -39,5 +81,6 @@ def cached_url_for(endpoint: str, **values: Any) -> str:
 
 
 def init_app(app: Flask) -> None:
+    check_site_url(app)
     app.extensions["forum071_urls"] = {}
     app.jinja_env.globals["url_for"] = cached_url_for

@@ -570,45 +570,7 @@ def test_seed_demo_adds_demo_content_once(app, runner):
     assert "0 users and 0 threads added" in second.output
 
 
-def test_text_typed_after_the_session_ended_survives_the_login_and_is_sent_once(
-    client, make, app
-):
-    from forum071.models import Thread
-
-    make.user("sessie_verlopen")
-    typed = {
-        "kind": "question",
-        "theme": "retail",
-        "title": "Wie weet iets over leegstand in de binnenstad?",
-        "body": "Een lange vraag die ik **niet** opnieuw wil typen.",
-        "submission_id": "0b5e7a1c-0000-4000-8000-000000000001",
-    }
-    # Not logged in (the session ended) and the old token is gone with it.
-    response = client.post("/threads/new", data=typed, csrf=False)
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert "Een lange vraag die ik **niet** opnieuw wil typen." in page
-    assert 'name="draft_target" value="/threads/new"' in page
-
-    login = {"login": "sessie_verlopen", "password": "paars-fiets-onder-de-brug"}
-    login.update({f"draft__{name}": value for name, value in typed.items()})
-    login["draft_target"] = "/threads/new"
-    response = client.post("/auth/login", data=login)
-    assert response.status_code == 200
-    resume = response.get_data(as_text=True)
-    assert 'action="/threads/new"' in resume
-    assert "Wie weet iets over leegstand in de binnenstad?" in resume
-
-    # The resume page's own form, sent as the browser would (its fresh token included).
-    response = client.post("/threads/new", data=typed)
-    assert response.status_code == 303
-    response = client.post("/threads/new", data=typed)
-    assert response.status_code == 303
-    with app.app_context():
-        from forum071.extensions import db
-
-        titles = db.session.scalars(db.select(Thread.title)).all()
-    assert titles.count(typed["title"]) == 1
+# The draft kept through a login: tests/test_login_drafts.py.
 
 
 def test_a_carried_draft_never_targets_another_host(client, make):

@@ -277,7 +277,7 @@ def test_approving_twice_says_already_handled(app, people, pending_question):
     first, second = client_of(app, "moderator"), client_of(app, "beheerder")
     assert first.post(f"/moderation/posts/{post_id}/approve").status_code == 303
     response = second.post(f"/moderation/posts/{post_id}/approve", follow_redirects=True)
-    assert "Already handled by another moderator" in text_of(response)
+    assert "already handled by another moderator" in text_of(response)
     second.post(f"/moderation/posts/{post_id}/reject", data={"reason": "Te laat"})
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ModerationAction)) == 1

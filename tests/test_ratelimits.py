@@ -42,6 +42,7 @@ def limited_app(app_factory, **limits):
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_LOGIN": "100 per minute",
         "RATELIMIT_LOGIN_ACCOUNT": "100 per minute",
+        "RATELIMIT_LOGIN_ACCOUNT_TOTAL": "100 per minute",
         "RATELIMIT_REGISTER": "100 per hour",
         "RATELIMIT_POSTS": "100 per minute",
         "RATELIMIT_FLAGS": "100 per hour",
@@ -111,7 +112,7 @@ def test_failed_logins_per_ip_answer_429_and_keep_the_login_name(app_factory, ma
 
 
 def test_failed_logins_per_account_count_across_addresses(app_factory, make):
-    app = limited_app(app_factory, RATELIMIT_LOGIN_ACCOUNT="3 per minute")
+    app = limited_app(app_factory, RATELIMIT_LOGIN_ACCOUNT_TOTAL="3 per minute")
     make.user("ondernemer")
     for number in range(3):
         response = login(client_from(app, f"198.51.100.{number + 1}"), "  Ondernemer ")

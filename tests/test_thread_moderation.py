@@ -133,15 +133,17 @@ def test_lock_refuses_member_replies_but_not_moderator_replies(app, make, auth, 
 
 
 def test_repeated_lock_reports_already_locked_and_logs_once(app, client, staff):
-    client.post(f"/moderation/threads/{staff}/lock")
-    response = client.post(f"/moderation/threads/{staff}/lock", follow_redirects=True)
+    client.post(f"/moderation/threads/{staff}/lock", data={"reason": "Te fel"})
+    response = client.post(
+        f"/moderation/threads/{staff}/lock", data={"reason": "Te fel"}, follow_redirects=True
+    )
 
     assert "locked already" in text_of(response)
     assert len(actions(app, "lock")) == 1
 
 
 def test_unlock_lets_members_reply_again(app, make, auth, client, staff):
-    client.post(f"/moderation/threads/{staff}/lock")
+    client.post(f"/moderation/threads/{staff}/lock", data={"reason": "Te fel"})
     assert client.post(f"/moderation/threads/{staff}/unlock").status_code == 303
     auth.logout()
     make.user("lid")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import User, review_queue_count_column
 from ..notifications.services import unread_count_column
-from ..security import is_safe_redirect_target
+from .drafts import draft_of_this_request
 from .forms import LoginForm
 
 
@@ -30,49 +30,16 @@ def _load_user(session_token: str) -> User | None:
     return user
 
 
-# Fields never carried through a login: secrets, and the token of the expired session.
-UNKEPT_FIELDS = frozenset({"csrf_token", "password", "confirm"})
-DRAFT_PREFIX = "draft__"
-DRAFT_TARGET_FIELD = "draft_target"
-
-
-def kept_input() -> dict[str, list[str]]:
-    """What the visitor typed into the form of this POST, without secrets."""
-    kept = {}
-    for name in request.form:
-        values = request.form.getlist(name)
-        if name not in UNKEPT_FIELDS and any(value.strip() for value in values):
-            kept[name] = values
-    return kept
-
-
-def carried_draft() -> tuple[str | None, dict[str, list[str]]]:
-    """The form a visitor was sending when asked to log in: where it goes, and its fields."""
-    target = request.form.get(DRAFT_TARGET_FIELD)
-    fields = {
-        name.removeprefix(DRAFT_PREFIX): request.form.getlist(name)
-        for name in request.form
-        if name.startswith(DRAFT_PREFIX) and name.removeprefix(DRAFT_PREFIX) not in UNKEPT_FIELDS
-    }
-    if not fields or not is_safe_redirect_target(target):
-        return None, {}
-    return target, fields
-
-
 def _ask_to_log_in():
-    draft = kept_input() if request.method == "POST" else {}
-    if not draft:
+    draft = draft_of_this_request()
+    if draft is None:
         flash(_("Please log in to continue."), "info")
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("auth.login", next=target))
     # A form sent after the session ended: keep what was typed through the login instead of
     # redirecting (which would lose it); the login page carries it and offers to send it.
     page = render_template(
-        "auth/login.html",
-        form=LoginForm(formdata=None),
-        draft_target=request.path,
-        draft=draft,
-        session_ended=True,
+        "auth/login.html", form=LoginForm(formdata=None), draft=draft, session_ended=True
     )
     return page, 401
 

@@ -19,7 +19,6 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
-    Regexp,
     ValidationError,
 )
 
@@ -28,6 +27,14 @@ from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..labels import ROLE_LABELS
 from ..models import SELF_SERVICE_ROLES, Role, User
+from ..names import (
+    USERNAME_MAX_LENGTH,
+    USERNAME_MIN_LENGTH,
+    no_bidi_controls,
+    normalise_username,
+    skeleton,
+    username_characters,
+)
 from ..ratelimits import LOGIN_RATE_LIMITED_MESSAGE, RateLimitAware
 
 # At registration an official names the kind of organisation, so the label says more.
@@ -36,11 +43,13 @@ REGISTRATION_ROLE_LABELS = {
     Role.OFFICIAL: _l("Official (municipality or partner organisation)"),
 }
 
-USERNAME_PATTERN = r"^[a-z0-9_]+$"
-
 
 def _strip_lower(value: str | None) -> str | None:
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def _username(value: str | None) -> str | None:
+    return normalise_username(value) if isinstance(value, str) else value
 
 
 def _strip(value: str | None) -> str | None:
@@ -52,11 +61,11 @@ class RegisterForm(RateLimitAware, FlaskForm):
 
     username = StringField(
         _l("Username"),
-        filters=[_strip_lower],
+        filters=[_username],
         validators=[
             InputRequired(),
-            Length(min=3, max=30),
-            Regexp(USERNAME_PATTERN, message=_l("Use only letters, digits and underscores.")),
+            Length(min=USERNAME_MIN_LENGTH, max=USERNAME_MAX_LENGTH),
+            username_characters,
         ],
         description=_l("3 to 30 letters, digits or underscores; shown with your posts."),
     )
@@ -84,7 +93,7 @@ class RegisterForm(RateLimitAware, FlaskForm):
     organisation = StringField(
         _l("Organisation (optional)"),
         filters=[_strip],
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), Length(max=120), no_bidi_controls],
     )
     # Honeypot: hidden from people (templates/auth/register.html), filled in by some bots.
     # The view refuses a filled one like an ordinary validation error, without saying why.
@@ -98,6 +107,17 @@ class RegisterForm(RateLimitAware, FlaskForm):
         taken = db.session.scalar(select(User.id).where(User.username == field.data))
         if taken is not None:
             raise ValidationError(_l("This username is taken. Choose another one."))
+        similar = db.session.scalar(
+            select(User.username).where(User.username_skeleton == skeleton(field.data))
+        )
+        if similar is not None:
+            raise ValidationError(
+                _l(
+                    "This username looks too much like that of the member “%(name)s”. Choose "
+                    "another one.",
+                    name=similar,
+                )
+            )
 
     def validate_email(self, field: StringField) -> None:
         taken = db.session.scalar(select(User.id).where(func.lower(User.email) == field.data))
@@ -120,7 +140,7 @@ class LoginForm(RateLimitAware, FlaskForm):
 
     login = StringField(
         _l("Username or email address"),
-        filters=[_strip_lower],
+        filters=[_username],
         validators=[InputRequired(), Length(max=254)],
     )
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1024)])

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from .. import passwords
 from ..extensions import db
 from ..models import Role, User
+from ..names import normalise_username
 
 
 def create_user(
@@ -14,7 +15,7 @@ def create_user(
 ) -> User:
     """Add a new account (not committed); the password is hashed here and nowhere else."""
     user = User(
-        username=username.strip().lower(),
+        username=normalise_username(username),
         email=email.strip().lower(),
         password_hash=passwords.hash_password(password),
         role=Role(role),
@@ -30,7 +31,7 @@ def authenticate(login: str, password: str) -> User | None:
     Both paths run exactly one password verification, so the response time does not tell
     whether an account exists.
     """
-    login = login.strip().lower()
+    login = normalise_username(login)
     user = db.session.scalar(
         select(User).where(or_(User.username == login, func.lower(User.email) == login))
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,8 @@ from ..forms import ActionForm, rerender_on_csrf_failure
 from ..i18n import LANGUAGE_SESSION_KEY
 from ..ratelimits import limit_login, limit_registrations
 from ..security import safe_next_url
-from . import carried_draft, services
+from . import services
+from .drafts import carried_draft, describe
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -22,6 +23,9 @@ def _fresh_session() -> None:
     """Empty the session (fixation, old CSRF tokens), keeping only the language choice."""
     language = session.get(LANGUAGE_SESSION_KEY)
     session.clear()
+    # Flask-WTF keeps this request's token in g: a form rendered after this point (the resume
+    # page) must carry a token of the new session, not the cleared one's.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     if language:
         session[LANGUAGE_SESSION_KEY] = language
 
@@ -80,20 +84,22 @@ def login():
     form = LoginForm()
     if current_user.is_authenticated and not form.is_submitted():
         return redirect(safe_next_url(url_for("main.index")))
-    draft_target, draft = carried_draft()
+    # Checked before the login starts a new session: the draft must be this browser's.
+    draft = carried_draft()
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             db.session.commit()  # keeps a password hash upgraded on this login
             _start_session(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
-            if draft_target:
-                return render_template("auth/resume.html", target=draft_target, draft=draft)
+            resumed = describe(draft, user) if draft is not None else None
+            if resumed is not None:
+                # Shown, never sent by itself: the person presses "Send it now".
+                return render_template("auth/resume.html", draft=resumed)
             return redirect(safe_next_url(url_for("main.index")))
         form.password.errors.append(_("Unknown username or email address, or wrong password."))
     status = 200 if not form.is_submitted() else 422
-    page = render_template("auth/login.html", form=form, draft_target=draft_target, draft=draft)
-    return page, status
+    return render_template("auth/login.html", form=form, draft=draft), status
 
 
 @bp.route("/logout", methods=["POST"])

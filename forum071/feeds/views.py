@@ -11,8 +11,6 @@ Each feed costs a fixed number of queries (at most 3), however many entries it h
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, select
@@ -33,6 +31,7 @@ from ..models import (
 )
 from ..moderation.thread_services import merged_into
 from ..threads.views import post_url, thread_url
+from ..urls import site_origin
 from . import atom
 
 bp = Blueprint("feeds", __name__)
@@ -171,7 +170,7 @@ def _post_entry(post: Post, thread: Thread) -> atom.Entry:
     return atom.Entry(
         id=_tag(f"post-{post.id}"),
         title=title,
-        link=urljoin(request.host_url, post_url(post, thread)),
+        link=site_origin() + post_url(post, thread),
         published=post.created_at,
         updated=post.edited_at or post.created_at,
         author_name=post.author.username,
@@ -186,7 +185,7 @@ def _feed_response(
     feed = atom.Feed(
         id=_tag(f"feed-{name}"),
         title=title,
-        self_url=request.base_url,
+        self_url=url_for(request.endpoint, **(request.view_args or {}), _external=True),
         alternate_url=alternate_url,
         base_url=url_for("main.index", _external=True),
         language=current_language(),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
 from ..models import ContentState, Flag, Post, User, utcnow
@@ -74,6 +74,14 @@ def _resolve_flags(moderator: User, post: Post, resolution: str) -> int:
             .execution_options(synchronize_session=False)
         )
     return resolved
+
+
+def has_flagged(user: User, post: Post) -> bool:
+    """Whether this member flagged this post already (resolved or not)."""
+    found = db.session.scalar(
+        select(Flag.id).where(Flag.post_id == post.id, Flag.user_id == user.id).limit(1)
+    )
+    return found is not None
 
 
 def flag_post(user: User, post: Post, reason: str, note: str = "") -> FlagOutcome:

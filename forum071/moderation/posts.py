@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..models import Post, User
 from ..permissions import can_moderate
+from ..refusals import already_handled_message
 from ..security import safe_next_url
 from ..threads.views import post_url
 from . import post_services
@@ -39,7 +40,7 @@ def _act(post_id: int, form_class: type[PostActionForm], action: Action, done: s
         flash(done, "success")
     else:
         db.session.rollback()
-        flash(_("This post was already handled by another moderator."), "info")
+        flash(already_handled_message(current_user, post), "info")
     return redirect(target, 303)
 
 

@@ -21,6 +21,7 @@ from ..models import (
 )
 from ..pagination import Page, with_query
 from ..permissions import can_moderate
+from ..refusals import already_handled_message
 from ..security import safe_next_url
 from . import queue_services
 from .flags import load_post
@@ -105,7 +106,7 @@ def _review(post_id: int, form_class, action, done: str):
         action(current_user, post, form.reason.data or "")
     except queue_services.AlreadyHandled:
         db.session.rollback()
-        flash(_("Already handled by another moderator."), "info")
+        flash(already_handled_message(current_user, post), "info")
         return redirect(target, 303)
     db.session.commit()
     flash(done, "success")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ModerationAction, Role, User
@@ -35,6 +36,20 @@ def log_action(
     )
     db.session.add(entry)
     return entry
+
+
+def handled_last_by(moderator: User, target_type: str, target_id: int) -> bool:
+    """Whether the latest logged action on this target is this moderator's: a repeated
+    press of their own button, rather than a race lost to someone else."""
+    last = db.session.scalar(
+        select(ModerationAction.moderator_id)
+        .where(
+            ModerationAction.target_type == target_type, ModerationAction.target_id == target_id
+        )
+        .order_by(ModerationAction.id.desc())
+        .limit(1)
+    )
+    return last == moderator.id
 
 
 def needs_premoderation(user: User) -> bool:

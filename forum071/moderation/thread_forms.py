@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import NO_THREAD_REFERENCE, IdListField, ThreadReferenceField
 from ..i18n import lazy_gettext as _l
 from ..labels import localized
+from ..names import no_bidi_controls
 from ..threads.forms import TITLE_MAX_LENGTH, TITLE_MIN_LENGTH
 from .thread_services import PinScope
 
 REASON_MAX_LENGTH = 500
-THREAD_REFERENCE = re.compile(r"^#?(\d{1,12})$|/threads/(\d{1,12})(?:[-/?#]|$)")
 
 
 def _strip(value: str | None) -> str | None:
@@ -29,9 +30,23 @@ def reason_field(label=None, required: bool = False) -> StringField:
 
 
 class ReasonForm(FlaskForm):
-    """Lock or unlock: an optional reason, kept in the moderation log."""
+    """Unlock: an optional reason, kept in the moderation log."""
 
     reason = reason_field()
+
+
+class LockForm(FlaskForm):
+    """Lock: a reason is required, shown on the thread and in the public moderation log."""
+
+    reason = StringField(
+        _l("Why is the thread locked?"),
+        filters=[_strip],
+        description=_l("Shown on the thread and in the public moderation log."),
+        validators=[
+            DataRequired(_l("Say why the thread is locked.")),
+            Length(max=REASON_MAX_LENGTH, message=_l("Keep it under %(max)d characters.")),
+        ],
+    )
 
 
 class PinForm(FlaskForm):
@@ -76,28 +91,25 @@ class MoveForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    into = StringField(
+    into = ThreadReferenceField(
         _l("Merge into thread"),
         filters=[_strip],
         description=_l("The number or the address of the thread that takes these posts."),
-        validators=[DataRequired(_l("Give the number or the address of the other thread."))],
+        validators=[DataRequired(NO_THREAD_REFERENCE)],
     )
     reason = reason_field()
 
-    @property
-    def target_id(self) -> int | None:
-        match = THREAD_REFERENCE.search(self.into.data or "")
-        if match is None:
-            return None
-        return int(match.group(1) or match.group(2))
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Filled in by validate_into: the number of the thread to merge into.
+        self.target_id: int | None = None
 
-    def validate_into(self, field: StringField) -> None:
-        if self.target_id is None:
-            raise ValidationError(_l("Give the number or the address of the other thread."))
+    def validate_into(self, field: ThreadReferenceField) -> None:
+        self.target_id = field.thread_id()
 
 
 class SplitForm(FlaskForm):
-    post_ids = SelectMultipleField(_l("Replies to move"), coerce=int, validate_choice=False)
+    post_ids = IdListField(_l("Replies to move"))
     title = StringField(
         _l("Title of the new thread"),
         filters=[_strip],
@@ -105,11 +117,12 @@ class SplitForm(FlaskForm):
             DataRequired(_l("Give the new thread a title.")),
             Length(min=TITLE_MIN_LENGTH, message=_l("Use at least %(min)d characters.")),
             Length(max=TITLE_MAX_LENGTH, message=_l("Keep the title under %(max)d characters.")),
+            no_bidi_controls,
         ],
     )
     reason = reason_field()
 
-    def validate_post_ids(self, field: SelectMultipleField) -> None:
+    def validate_post_ids(self, field: IdListField) -> None:
         if not field.data:
             raise ValidationError(_l("Choose at least one reply to move."))
         known = {choice[0] for choice in field.choices}

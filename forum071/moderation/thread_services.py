@@ -41,6 +41,8 @@ from .services import log_action
 
 # How many pinned threads a list shows at most.
 PINNED_LIMIT = 10
+# A merged thread's address leads through at most this many later merges.
+MERGE_CHAIN_LIMIT = 20
 
 
 class PinScope(StrEnum):
@@ -60,10 +62,11 @@ def _log(moderator: User, action: str, thread: Thread, reason: str = "", **detai
 
 
 def lock_thread(moderator: User, thread: Thread, reason: str = "") -> bool:
-    """Stop members replying to a thread (moderators still may)."""
+    """Stop members replying to a thread (moderators still may); the reason is shown on it."""
     if thread.locked:
         return False
     thread.locked = True
+    thread.lock_reason = reason
     _log(moderator, "lock", thread, reason)
     return True
 
@@ -72,6 +75,7 @@ def unlock_thread(moderator: User, thread: Thread, reason: str = "") -> bool:
     if not thread.locked:
         return False
     thread.locked = False
+    thread.lock_reason = ""
     _log(moderator, "unlock", thread, reason)
     return True
 
@@ -254,7 +258,8 @@ def _copy_follows(source_id: int, target_id: int, user_ids: Sequence[int] | None
 def merge_thread(moderator: User, source: Thread, target: Thread, reason: str = "") -> None:
     """Move every post of ``source`` into ``target``, ordered by time, and retire ``source``.
 
-    The source thread is marked deleted and points at the target, so its address leads there.
+    The source thread is marked deleted and points at the target and at its opening post,
+    so that its address leads there (see merge_destination).
     """
     if source.id == target.id:
         raise MergeRefused("same thread")
@@ -263,6 +268,9 @@ def merge_thread(moderator: User, source: Thread, target: Thread, reason: str = 
     rows = _numbered_posts(source.id, target.id)
     rows.sort(key=lambda row: (row.created_at, row.id))
     moved = sum(1 for row in rows if row.thread_id == source.id)
+    opening = next(
+        (row.id for row in rows if row.thread_id == source.id and row.number == 1), None
+    )
     # Posts waiting for review (no number yet) move along without one.
     db.session.execute(
         update(Post)
@@ -289,6 +297,7 @@ def merge_thread(moderator: User, source: Thread, target: Thread, reason: str = 
         _bump_counters(source.theme_id, source_projects, -1)
     source.state = ContentState.DELETED.value
     source.duplicate_of_id = target.id
+    source.merged_post_id = opening
     source.post_count = 0
     source.accepted_post_id = None
     source.pinned = False
@@ -301,6 +310,28 @@ def merged_into(thread: Thread) -> int | None:
     if thread.state == ContentState.DELETED.value and thread.duplicate_of_id:
         return thread.duplicate_of_id
     return None
+
+
+def merge_destination(thread: Thread) -> tuple[Thread, Post | None] | None:
+    """Where a merged thread's address leads: the thread its posts are in now (following
+    later merges of that one) and its opening post there, when that is still in it.
+
+    None when the thread was not merged, or the chain ends nowhere (a missing thread).
+    """
+    current, seen = thread, {thread.id}
+    while (target_id := merged_into(current)) is not None:
+        if target_id in seen or len(seen) > MERGE_CHAIN_LIMIT:
+            return None
+        seen.add(target_id)
+        current = db.session.get(Thread, target_id)
+        if current is None:
+            return None
+    if current is thread:
+        return None
+    post = db.session.get(Post, thread.merged_post_id) if thread.merged_post_id else None
+    if post is None or post.thread_id != current.id or post.number is None:
+        post = None
+    return current, post
 
 
 def split_thread(

@@ -8,12 +8,12 @@ from flask_login import current_user, login_required
 
 from ..errors import error_response
 from ..extensions import db
-from ..forms import rerender_on_csrf_failure
+from ..forms import invalid_status, rerender_on_csrf_failure
 from ..models import Post, Thread, projects_in_order, themes_in_order, thread_with_context
 from ..permissions import can_moderate
 from ..threads.views import thread_url
 from . import thread_services as services
-from .thread_forms import MergeForm, MoveForm, PinForm, ReasonForm, SplitForm
+from .thread_forms import LockForm, MergeForm, MoveForm, PinForm, ReasonForm, SplitForm
 
 bp = Blueprint("moderation_threads", __name__, url_prefix="/moderation")
 
@@ -43,13 +43,15 @@ def _done(thread: Thread, changed: bool, done: str, already: str):
 
 @bp.post("/threads/<int:thread_id>/lock")
 @login_required
+@rerender_on_csrf_failure
 def lock(thread_id: int):
-    """Lock a thread: members can no longer reply."""
+    """Lock a thread with a reason: members can no longer reply."""
     thread = _load_thread(thread_id)
-    form = ReasonForm()
+    form = LockForm()
     if not form.validate_on_submit():
-        return error_response(400, _first_error(form))
-    changed = services.lock_thread(current_user, thread, form.reason.data or "")
+        # The thread page's short form comes back as a page of its own, with what was typed.
+        return render_template("moderation/lock.html", thread=thread, form=form), 422
+    changed = services.lock_thread(current_user, thread, form.reason.data)
     return _done(thread, changed, _("The thread is locked."), _("This thread is locked already."))
 
 
@@ -144,7 +146,7 @@ def merge(thread_id: int):
                 db.session.commit()
                 flash(_("The thread is merged into “%(title)s”.", title=target.title), "success")
                 return redirect(thread_url(target), 303)
-    status = 422 if form.is_submitted() else 200
+    status = invalid_status(form) if form.is_submitted() else 200
     return render_template("moderation/merge.html", thread=thread, form=form), status
 
 
@@ -172,7 +174,7 @@ def split(thread_id: int):
             "success",
         )
         return redirect(thread_url(new_thread), 303)
-    status = 422 if form.is_submitted() else 200
+    status = invalid_status(form) if form.is_submitted() else 200
     return (
         render_template("moderation/split.html", thread=thread, form=form, replies=replies),
         status,

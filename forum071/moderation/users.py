@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,29 +15,12 @@ from ..forms import ActionForm, rerender_on_csrf_failure
 from ..labels import ROLE_LABELS
 from ..models import Role, User
 from ..permissions import can_change_role, can_moderate, can_suspend, can_verify
+from ..refusals import suspension_message
 from . import user_services as services
 from .user_forms import RemoveContentForm, RoleForm, SuspendForm
 
 bp = Blueprint("moderation_users", __name__, url_prefix="/moderation")
-
-
-def suspension_message(user: Any) -> str:
-    """What a suspended member is told: until when, and why."""
-    if user.suspended_until is None:
-        return _("You are suspended permanently because: %(reason)s", reason=user.suspension_reason)
-    return _(
-        "You are suspended until %(date)s because: %(reason)s",
-        date=format_date(user.suspended_until, "long"),
-        reason=user.suspension_reason,
-    )
-
-
 bp.add_app_template_global(suspension_message)
-
-
-def suspended_response(user: Any):
-    """A 403 page that tells a suspended member why they cannot post."""
-    return error_response(403, suspension_message(user))
 
 
 def _load_user(username: str) -> User:
@@ -91,14 +73,11 @@ def verify(username: str):
 @bp.post("/users/<username>/role")
 @login_required
 def role(username: str):
-    """Give a member another role (admins only)."""
-    if not can_change_role(current_user):
-        abort(403)
+    """Give a member another role (admins only, never their own or another admin's)."""
     user = _load_user(username)
+    if not can_change_role(current_user, user):
+        abort(403)
     form = RoleForm()
-    if user.id == current_user.id:
-        form.role.errors = [_("You cannot change your own role.")]
-        return _render(user, 422, role_form=form)
     if not form.validate_on_submit():
         return _render(user, 422, role_form=form)
     changed = services.set_role(current_user, user, Role(form.role.data), form.reason.data or "")

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 
 from ..extensions import db
+from ..forms import NO_THREAD_REFERENCE, IdField, ThreadReferenceField
 from ..i18n import lazy_gettext as _l
 from ..labels import OUTCOME_LABELS
 from ..models import OUTCOMES_BY_KIND, Outcome, Thread, ThreadKind
 
 SUMMARY_MAX_LENGTH = 2000
-# A thread named by its number ("42", "#42") or by its address (".../threads/42-a-title").
-THREAD_REFERENCE = re.compile(r"^#?(\d{1,12})$|/threads/(\d{1,12})(?:[-/?#]|$)")
 
 
 class AcceptForm(FlaskForm):
     """Which reply is the accepted answer (the button on each reply sends it)."""
 
-    post_id = IntegerField(validators=[InputRequired()])
+    post_id = IdField(validators=[InputRequired()])
 
 
 def _clean_text(value: str | None) -> str | None:
@@ -41,7 +39,7 @@ class CloseForm(FlaskForm):
 
     outcome = RadioField(_l("Outcome"), choices=[], validate_choice=False)
     summary = TextAreaField(_l("Summary"), filters=[_clean_text])
-    duplicate_of = StringField(
+    duplicate_of = ThreadReferenceField(
         _l("Duplicate of"),
         filters=[_strip],
         description=_l("The number or the address of the other thread."),
@@ -95,15 +93,12 @@ class CloseForm(FlaskForm):
         if not text and self.thread.kind == ThreadKind.DISCUSSION:
             raise ValidationError(_l("Write a short summary of what the discussion concluded."))
 
-    def validate_duplicate_of(self, field: StringField) -> None:
+    def validate_duplicate_of(self, field: ThreadReferenceField) -> None:
         if not self.is_duplicate:
             return
         if not field.data:
-            raise ValidationError(_l("Give the number or the address of the other thread."))
-        match = THREAD_REFERENCE.search(field.data)
-        if match is None:
-            raise ValidationError(_l("Give the number or the address of the other thread."))
-        thread_id = int(match.group(1) or match.group(2))
+            raise ValidationError(NO_THREAD_REFERENCE)
+        thread_id = field.thread_id()
         if thread_id == self.thread.id:
             raise ValidationError(_l("A thread cannot be a duplicate of itself."))
         self.duplicate_thread = db.session.get(Thread, thread_id)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from ..errors import error_response
 from ..extensions import db
-from ..forms import rerender_on_csrf_failure
+from ..forms import invalid_status, rerender_on_csrf_failure
 from ..models import Post, Thread, thread_with_context
 from ..permissions import can_accept_answer, can_close, can_reopen
 from ..threads.views import post_url, thread_url
@@ -88,7 +88,7 @@ def close(thread_id: int):
         else:
             flash(_("This thread is closed already."), "info")
         return redirect(thread_url(thread), 303)
-    status = 422 if form.is_submitted() else 200
+    status = invalid_status(form) if form.is_submitted() else 200
     return render_template("questions/close.html", thread=thread, form=form), status
 
 

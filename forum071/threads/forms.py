@@ -29,6 +29,7 @@ from ..i18n import lazy_gettext as _l
 from ..labels import KIND_LABELS, localized
 from ..models import PitchStage, ThreadKind
 from ..moderation.services import needs_premoderation
+from ..names import no_bidi_controls
 from ..pitches.forms import (
     START_STAGES,
     ask_categories_field,
@@ -161,6 +162,7 @@ class NewThreadForm(RateLimitAware, SubmissionForm):
             DataRequired(_l("Give the thread a title.")),
             Length(min=TITLE_MIN_LENGTH, message=_l("Use at least %(min)d characters.")),
             _title_length,
+            no_bidi_controls,
         ],
     )
     body = BodyField(

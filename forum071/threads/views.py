@@ -33,7 +33,6 @@ from ..models import (
 from ..moderation import post_services, thread_services
 from ..moderation.post_forms import StaffEditPostForm
 from ..moderation.services import needs_premoderation
-from ..moderation.users import suspended_response
 from ..notifications.services import following_thread_column
 from ..pagination import Page, requested_page, with_query
 from ..permissions import (
@@ -42,9 +41,12 @@ from ..permissions import (
     can_reply,
     can_see_post_text,
     can_see_thread,
+    can_start_thread,
     edit_needs_reason,
+    reply_refusal,
 )
 from ..ratelimits import limit_posts
+from ..refusals import refusal_message, suspended_response, suspension_message
 from ..urls import cached_url_for
 from . import history as post_history
 from . import services
@@ -90,13 +92,32 @@ def _load_thread_page(thread_id: int) -> tuple[Thread, bool | None]:
     One query: the accepted answer, who closed it and (for members) the follow state come
     along with the thread, so the page's query count does not depend on what it shows.
     """
+    thread, following = _find_thread_page(thread_id)
+    # A thread waiting for review exists only for its author and the moderators.
+    if not can_see_thread(current_user, thread):
+        abort(404)
+    return thread, following
+
+
+def _find_thread_page(thread_id: int) -> tuple[Thread, bool | None]:
+    """_load_thread_page before the visibility check (404 only when there is no thread)."""
     member = current_user.is_authenticated
     params = {"thread_id": thread_id, "viewer_id": current_user.id if member else None}
     row = db.session.execute(_thread_page_statement(member), params).unique().first()
-    # A thread waiting for review exists only for its author and the moderators.
-    if row is None or not can_see_thread(current_user, row[0]):
+    if row is None:
         abort(404)
-    return row[0], (bool(row[1]) if current_user.is_authenticated else None)
+    return row[0], (bool(row[1]) if member else None)
+
+
+def _redirect_merged(thread: Thread):
+    """A merged thread lives on in the thread it went into: send everyone who may see that
+    thread there, at the post that opened this one; for others it does not exist."""
+    destination = thread_services.merge_destination(thread)
+    if destination is None or not can_see_thread(current_user, destination[0]):
+        abort(404)
+    target, opening_post = destination
+    url = post_url(opening_post, target) if opening_post is not None else thread_url(target)
+    return redirect(url, 301)
 
 
 @cache
@@ -186,12 +207,17 @@ def _render_thread(
 @limit_posts
 def create():
     """Start a discussion, pitch or question under a theme and projects."""
-    if current_user.is_suspended:
+    may_start = can_start_thread(current_user)
+    if not may_start and request.method == "GET":
         return suspended_response(current_user)
     themes = db.session.scalars(themes_in_order()).all()
     projects = db.session.scalars(projects_in_order()).all()
     form = NewThreadForm()
     form.set_choices(themes, projects)
+    if not may_start:
+        # Suspended while writing: the form comes back with the text and why.
+        form.form_errors.append(suspension_message(current_user))
+        return _render_create(form, 403)
     if request.method == "GET":
         form.kind.data = request.args.get("kind", form.kind.data)
         form.theme.data = request.args.get("theme", "")
@@ -224,13 +250,12 @@ def create():
         else:
             flash(_("Your thread is published."), "success")
         return redirect(thread_url(thread), 303)
-    status = 422 if form.is_submitted() else 200
-    return (
-        render_template(
-            "threads/create.html", form=form, kind_descriptions=KIND_DESCRIPTIONS
-        ),
-        status,
-    )
+    return _render_create(form, 422 if form.is_submitted() else 200)
+
+
+def _render_create(form: NewThreadForm, status: int):
+    page = render_template("threads/create.html", form=form, kind_descriptions=KIND_DESCRIPTIONS)
+    return page, status
 
 
 def _submit_once(action: Callable[[], T]) -> T | None:
@@ -263,10 +288,11 @@ def _redirect_to_submission(client_token: str):
 @bp.get("/threads/<int:thread_id>-<slug>")
 def show(thread_id: int, slug: str | None = None):
     """Show a thread's posts, a page at a time, with a reply form."""
-    thread, following = _load_thread_page(thread_id)
+    thread, following = _find_thread_page(thread_id)
     if thread_services.merged_into(thread) is not None:
-        # A merged thread lives on in the thread it was merged into.
-        return redirect(thread_url(thread.duplicate_of), 301)
+        return _redirect_merged(thread)
+    if not can_see_thread(current_user, thread):
+        abort(404)
     if (slug or "") != thread.slug:
         return redirect(with_query(thread_url(thread), request.args), 301)
     # Visitors get no reply form (they are asked to log in), so none is built for them.
@@ -281,11 +307,12 @@ def show(thread_id: int, slug: str | None = None):
 def reply(thread_id: int):
     """Add a reply to a thread."""
     thread, following = _load_thread_page(thread_id)
-    if current_user.is_suspended:
-        return suspended_response(current_user)
-    if not can_reply(current_user, thread):
-        abort(403)
     form = ReplyForm()
+    refusal = reply_refusal(current_user, thread)
+    if refusal is not None:
+        # Why, above the reply form that still holds what was typed.
+        form.form_errors.append(refusal_message(refusal, current_user))
+        return _render_thread(thread, following, None, form, status=403)
     if form.validate_on_submit():
         existing = services.find_submission(current_user, form.submission_id.data)
         if existing is not None:

@@ -7,6 +7,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from ..i18n import lazy_gettext as _l
+from ..names import no_bidi_controls
 
 ORGANISATION_MAX_LENGTH = 120
 BIO_MAX_LENGTH = 1_000
@@ -43,7 +44,8 @@ class ProfileForm(FlaskForm):
             _max_length(
                 ORGANISATION_MAX_LENGTH,
                 _l("Keep the organisation under %(max)d characters (now %(length)d)."),
-            )
+            ),
+            no_bidi_controls,
         ],
     )
     bio = TextAreaField(

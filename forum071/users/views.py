@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..forms import rerender_on_csrf_failure
 from ..models import Post, Thread, User, post_is_published, thread_is_listed
+from ..names import normalise_username
 from ..pagination import paginate_bound
 from ..permissions import can_edit_profile
 from ..threads.listing import Scope, load_unfiltered_page
@@ -26,7 +27,7 @@ PROFILE_POSTS = 20
 
 
 def _load_user(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         abort(404)
     return user
@@ -81,7 +82,7 @@ def show(username: str):
         .scalar_subquery()
     )
     row = db.session.execute(
-        select(User, thread_total).where(User.username == username.lower())
+        select(User, thread_total).where(User.username == normalise_username(username))
     ).first()
     if row is None:
         abort(404)

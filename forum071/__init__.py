@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +44,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database_path}"
 
     _refuse_default_secret(app)
-    _configure_logging(app)
     _trust_proxies(app)
 
     from . import (
         auth,
         cli,
+        database,
         errors,
         fragments,
         i18n,
         labels,
+        logs,
         page_cache,
         pagination,
         passwords,
@@ -67,12 +67,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .permissions import register_template_helpers
     from .rendering import markup_from_stored
 
+    logs.init_app(app)
     passwords.configure_hasher(
         time_cost=app.config["PASSWORD_HASH_TIME_COST"],
         memory_cost=app.config["PASSWORD_HASH_MEMORY_COST"],
         parallelism=app.config["PASSWORD_HASH_PARALLELISM"],
     )
     db.init_app(app)
+    database.init_app(app)
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(APP_FILES / "migrations"))
     csrf.init_app(app)
@@ -108,6 +110,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .questions.views import bp as questions_bp
     from .search.views import bp as search_bp
     from .themes.views import bp as themes_bp
+    from .threads import edit_views  # noqa: F401 (adds its views to threads_bp)
     from .threads.views import bp as threads_bp
     from .threads.views import init_template_helpers as init_thread_helpers
     from .users.views import bp as users_bp
@@ -174,7 +177,3 @@ def _trust_proxies(app: Flask) -> None:
             app.wsgi_app, x_for=for_proxies, x_proto=proto_proxies, x_host=0, x_port=0, x_prefix=0
         )
 
-
-def _configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        app.logger.setLevel(logging.INFO)

@@ -53,6 +53,10 @@ POSTS_PER_PAGE = 20
 # Search counts facets over, and ranks by relevance among, at most this many of the newest
 # matching posts ("more than 5000 posts match"): a very common word stays cheap.
 SEARCH_CANDIDATE_LIMIT = 5_000
+# The same text by the same member in the same place (thread for a reply; theme and title for
+# a new thread) within this many seconds is one post: a double click, with or without the
+# form's one-time token. 0 switches the check off.
+DUPLICATE_POST_WINDOW_SECONDS = 60
 
 # Moderation. A new account's first PREMODERATION_POSTS posts (threads and replies) wait in
 # the review queue; 0 switches pre-moderation off (FLASK_PREMODERATION_POSTS overrides).

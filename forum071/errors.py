@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Flask, Response, current_app, g, jsonify, make_response, render_template, request
 from flask_login import AnonymousUserMixin
-from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, OperationalError
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy.exc import DataError, InternalError, OperationalError
 from werkzeug.exceptions import (
     HTTPException,
     InternalServerError,
     MethodNotAllowed,
     SecurityError,
 )
+from wtforms import ValidationError
 
+from . import database
 from .extensions import db
 from .i18n import current_language
 from .i18n import lazy_gettext as _l
+from .logs import request_id
 
 TITLES = {
     400: _l("Bad request"),
@@ -43,6 +44,44 @@ MESSAGES = {
     503: _l("The forum cannot reach its database right now. Please try again in a minute."),
 }
 
+# A database that answers but cannot store: reading works, writing does not.
+STORAGE_MESSAGES = {
+    database.FULL: _l(
+        "The forum cannot save anything right now: its storage is full. Reading still works. "
+        "Please try again later."
+    ),
+    database.READ_ONLY: _l(
+        "The forum is read-only right now: you can read, but nothing new can be saved. "
+        "Please try again later."
+    ),
+}
+
+# Form fields that are not what a person wrote: secrets, tokens, choices and bookkeeping.
+UNSHOWN_FIELDS = frozenset(
+    {
+        "csrf_token",
+        "password",
+        "confirm",
+        "current_password",
+        "new_password",
+        "remember",
+        "submission_id",
+        "base_version",
+        "next",
+        "draft_target",
+        "kind",
+        "theme",
+        "projects",
+        "stage",
+        "ask_categories",
+        "role",
+        "outcome",
+        "scope",
+        "post_id",
+        "post_ids",
+    }
+)
+
 # Shown when there is no form to re-show (a button, or a view that redirects): nothing was
 # kept, so it must not say so; forms that are re-shown say it in templates/_macros/forms.html.
 CSRF_EXPIRED_MESSAGE = _l(
@@ -59,10 +98,35 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
+def typed_text() -> list[str]:
+    """What the person typed into the form this request sent, to show again on an error page.
+
+    Only for a form that carries this session's CSRF token: a page must not show text that
+    another site posted in the visitor's name.
+    """
+    if request.method != "POST" or g.get("csrf_failed"):
+        return []
+    try:
+        form = request.form
+        validate_csrf(form.get("csrf_token"))
+    except (HTTPException, ValidationError):
+        return []
+    return [
+        value
+        for name in form
+        if name not in UNSHOWN_FIELDS and "password" not in name
+        for value in form.getlist(name)
+        if value.strip()
+    ]
+
+
 def error_response(
     status: int, message: str | None = None, incident_id: str | None = None
 ) -> Response:
-    """An error page (or JSON body under /api/) with the given status."""
+    """An error page (or JSON body under /api/) with the given status.
+
+    A refused form keeps what was typed: the page shows it to copy and send again.
+    """
     text = str(message or MESSAGES.get(status, MESSAGES[500]))
     if _wants_json():
         payload: dict = {"status": status, "message": text}
@@ -75,6 +139,7 @@ def error_response(
         title=TITLES.get(status, TITLES[500]),
         message=text,
         incident_id=incident_id,
+        typed=typed_text(),
     )
     return make_response(page, status)
 
@@ -109,7 +174,7 @@ def handle_csrf_error(error: CSRFError) -> Response:
     Views marked with ``rerender_on_csrf_failure`` validate their form again, which fails on
     the same token, and so render the form with the user's input and a message.
     """
-    db.session.rollback()
+    database.end_session(db.session)
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and getattr(view, "rerender_on_csrf_failure", False):
         g.csrf_failed = True
@@ -139,7 +204,7 @@ def handle_too_many_requests(error: HTTPException) -> Response:
     """
     from .ratelimits import retry_after_seconds
 
-    db.session.rollback()
+    database.end_session(db.session)
     seconds = retry_after_seconds()
     view = current_app.view_functions.get(request.endpoint or "")
     response: Response | None = None
@@ -165,28 +230,44 @@ def handle_too_many_requests(error: HTTPException) -> Response:
     return response
 
 
-def handle_database_unavailable(error: OperationalError) -> Response:
-    db.session.rollback()
-    incident_id = uuid.uuid4().hex[:12]
-    current_app.logger.error("database unavailable [incident %s]", incident_id, exc_info=error)
-    # The layout asks who is logged in; without a database that question would raise again.
-    g._login_user = AnonymousUserMixin()
-    response = error_response(503, incident_id=incident_id)
+def handle_database_unavailable(error: OperationalError | InternalError) -> Response:
+    """503: the database does not answer, or answers but cannot store (a full disk)."""
+    database.end_session(db.session)
+    incident_id = request_id()
+    kind = database.note_failure(error)
+    if kind == database.DOWN:
+        current_app.logger.error("database unavailable [incident %s]", incident_id, exc_info=error)
+    else:
+        current_app.logger.error(
+            "database cannot store (%s) [incident %s]", kind, incident_id, exc_info=error
+        )
+    if kind == database.DOWN:
+        # The layout asks who is logged in; without a database that would raise again.
+        g._login_user = AnonymousUserMixin()
+    response = error_response(503, STORAGE_MESSAGES.get(kind), incident_id=incident_id)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def handle_database_internal_error(error: InternalError) -> Response:
+    """PostgreSQL reports a read-only server (a standby after a failover) as an internal
+    error: that is a database that cannot store, like a full disk; anything else is a 500."""
+    if database.failure_kind(error) == database.READ_ONLY:
+        return handle_database_unavailable(error)  # type: ignore[arg-type]
+    return handle_unexpected_error(InternalServerError(original_exception=error))
 
 
 def handle_unusable_data(error: DataError) -> Response:
     """Input the database refuses as data (PostgreSQL: a NUL character in a text, a number out
     of range) is a bad request, not a failure of the site."""
-    db.session.rollback()
+    database.end_session(db.session)
     current_app.logger.info("input refused by the database: %s", error.orig)
     return error_response(400)
 
 
 def handle_unexpected_error(error: InternalServerError) -> Response:
-    db.session.rollback()
-    incident_id = uuid.uuid4().hex[:12]
+    database.end_session(db.session)
+    incident_id = request_id()
     original = getattr(error, "original_exception", None) or error
     current_app.logger.error(
         "unhandled error on %s %r [incident %s]",
@@ -212,6 +293,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(SecurityError, handle_unknown_host)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InternalError, handle_database_internal_error)
     app.register_error_handler(DataError, handle_unusable_data)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
     app.register_error_handler(429, handle_too_many_requests)

@@ -118,6 +118,8 @@ MODERATION_ACTION_LABELS = {
     "unhide": _l("Shown again"),
     "delete": _l("Deleted"),
     "edit": _l("Edited"),
+    "redact": _l("Redacted"),
+    "edit_title": _l("Title corrected"),
     "dismiss": _l("Flags dismissed"),
     "auto_hide": _l("Hidden after flags"),
     "lock": _l("Locked"),

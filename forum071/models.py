@@ -228,6 +228,10 @@ class User(UserMixin, db.Model):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str] = mapped_column(String(500), default="")
+    # When the member last sent a new thread or reply. Writing it first also serialises that
+    # member's own posting (a row lock on PostgreSQL, the write lock on SQLite), so a double
+    # click cannot slip a copy past the duplicate check (threads.services.find_duplicate_*).
+    last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @validates("username")
     def _keep_skeleton(self, key: str, username: str) -> str:
@@ -563,6 +567,10 @@ class PostRevision(db.Model):
     editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(String(300), default="")
+    # The opening post's versions also keep their thread's title (None for replies).
+    title: Mapped[str | None] = mapped_column(String(200))
+    # A moderator's redaction: the versions before this one are for moderators' eyes only.
+    redaction: Mapped[bool] = mapped_column(Boolean, default=False)
 
     editor: Mapped[User] = relationship()
 

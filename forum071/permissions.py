@@ -110,6 +110,16 @@ def edit_needs_reason(user: Any, post: Post) -> bool:
     return _is_staff(user) and post.author_id != user.id
 
 
+def can_redact_post(user: Any, post: Post) -> bool:
+    """Moderators may mark an edit as a redaction (personal data taken out)."""
+    return can_edit_post(user, post) and _is_staff(user)
+
+
+def can_see_redacted_versions(user: Any) -> bool:
+    """The versions before a redaction are for moderators' eyes only."""
+    return _is_staff(user)
+
+
 def can_see_moderation_log(user: Any) -> bool:
     """The full log (who did it) is for moderators; everyone reads the public summary."""
     return _is_staff(user)
@@ -188,6 +198,7 @@ def register_template_helpers(app: Flask) -> None:
         can_see_post_text=can_see_post_text,
         can_flag=can_flag,
         edit_needs_reason=edit_needs_reason,
+        can_redact_post=can_redact_post,
         can_see_moderation_log=can_see_moderation_log,
         can_change_role=can_change_role,
         can_suspend=can_suspend,

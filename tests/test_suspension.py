@@ -249,7 +249,9 @@ def test_reply_to_a_closed_thread_says_so_and_keeps_the_text(app, make, discussi
 
 def test_reply_to_a_locked_thread_says_so_and_keeps_the_text(app, make, discussion):
     moderator = client_of(app, "moderator")
-    assert moderator.post(f"/moderation/threads/{discussion}/lock").status_code == 303
+    assert moderator.post(
+        f"/moderation/threads/{discussion}/lock", data={"reason": "Cooling down"}
+    ).status_code == 303
     refused_reply(app, make, discussion, "This thread is locked")
 
 
@@ -425,3 +427,33 @@ def test_close_as_duplicate_of_an_id_out_of_range_is_a_400(app, make, question, 
     assert response.status_code == 400
     assert "Mijn samenvatting" in text_of(response)
     assert make.get(Thread, question["thread"]).closed_at is None
+
+
+def test_suspended_authors_edit_says_why_and_keeps_the_text(app, make, people, discussion):
+    with app.app_context():
+        opening = db.session.scalar(select(Post).where(Post.thread_id == discussion))
+        post_id, version = opening.id, opening.version
+    suspend(app, "lid")
+
+    response = client_of(app, "lid").post(
+        f"/posts/{post_id}/edit", data={"body": REPLY_TEXT, "base_version": version}
+    )
+
+    assert response.status_code == 403
+    assert "suspended" in text_of(response)
+    assert f"{REPLY_TEXT}</textarea>" in text_of(response)
+    assert make.get(Post, post_id).body != REPLY_TEXT
+
+
+def test_suspended_pitchers_update_says_why_and_keeps_the_text(app, make, people):
+    pitch = make.thread(people["lid"], kind="pitch", title="Deelbakfietsen voor het centrum")
+    suspend(app, "lid")
+
+    response = client_of(app, "lid").post(
+        f"/threads/{pitch}/updates/new", data={"body": REPLY_TEXT, "stage": "pilot"}
+    )
+
+    assert response.status_code == 403
+    assert "suspended" in text_of(response)
+    assert f"{REPLY_TEXT}</textarea>" in text_of(response)
+    assert make.get(Thread, pitch).stage != "pilot"

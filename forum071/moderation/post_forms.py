@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 
 from ..i18n import lazy_gettext as _l
@@ -73,11 +75,28 @@ class ReasonRequiredForm(PostActionForm):
 
 
 class StaffEditPostForm(EditPostForm):
-    """A moderator editing someone else's post says why; the reason stays in the history."""
+    """A moderator's edit form: the reason, required on someone else's post and for a
+    redaction, stays in the history; a redaction hides the earlier versions from others."""
 
     reason = StringField(
         _l("Reason for this edit"),
         filters=[_strip],
-        validators=[_reason_required, _reason_length],
+        validators=[_reason_length],
         description=_l("Shown in the post's edit history and in the moderation log."),
     )
+    redact = BooleanField(
+        _l("Redaction: show the earlier versions to moderators only"),
+        description=_l(
+            "For personal data: others see that a moderator redacted the earlier versions, "
+            "and your reason, but not their text."
+        ),
+    )
+
+    def __init__(self, *args: Any, reason_required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason_required = reason_required
+        self.reason.flags.required = reason_required
+
+    def validate_reason(self, field: StringField) -> None:
+        if not field.data and (self.reason_required or self.redact.data):
+            raise StopValidation(_l("Give a reason."))

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db
-from ..models import ContentState, Flag, Post, User, utcnow
+from ..models import ContentState, Flag, Post, Thread, User, utcnow
 from ..notifications.services import _insert
 from .services import log_action
 
@@ -200,8 +200,12 @@ def dismiss_flags(moderator: User, post: Post, reason: str = "") -> bool:
     return True
 
 
-def record_staff_edit(moderator: User, post: Post, reason: str) -> None:
-    """After a moderator edited someone's post: log it, resolve its flags, undo an auto-hide."""
+def record_staff_edit(
+    moderator: User, post: Post, reason: str, *, redaction: bool = False
+) -> None:
+    """After a moderator edited someone's post: log it, resolve its flags, undo an auto-hide.
+
+    A redaction is logged as such (its reason is public in the history too)."""
     republished = _set_state(
         post,
         _auto_hidden(),
@@ -212,6 +216,15 @@ def record_staff_edit(moderator: User, post: Post, reason: str) -> None:
     )
     flags = _resolve_flags(moderator, post, Resolution.EDITED)
     log_action(
-        moderator, "edit", "post", post.id, post_label(post), reason,
+        moderator, "redact" if redaction else "edit", "post", post.id, post_label(post), reason,
         thread_id=post.thread_id, flags=flags, republished=republished,
     )
+
+
+def record_title_edit(
+    moderator: User, thread: Thread, old_title: str, reason: str, *, redaction: bool = False
+) -> None:
+    """Log a moderator's correction of someone's thread title: the log names the thread by
+    its new title, and keeps the old one unless the correction was a redaction."""
+    details = {} if redaction else {"old_title": old_title}
+    log_action(moderator, "edit_title", "thread", thread.id, thread.title, reason, **details)

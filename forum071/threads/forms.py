@@ -27,7 +27,7 @@ from wtforms.widgets import HiddenInput
 from ..forms import SubmissionForm, markdown_body_validator
 from ..i18n import lazy_gettext as _l
 from ..labels import KIND_LABELS, localized
-from ..models import PitchStage, ThreadKind
+from ..models import PitchStage, Post, ThreadKind
 from ..moderation.services import needs_premoderation
 from ..names import no_bidi_controls
 from ..pitches.forms import (
@@ -136,6 +136,20 @@ def premoderation_limits(form: FlaskForm, field: TextAreaField) -> None:
         raise ValidationError(" ".join(str(problem) for problem in problems))
 
 
+def title_field() -> StringField:
+    """A thread's title, checked the same way when a thread starts and when it is corrected."""
+    return StringField(
+        _l("Title"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Give the thread a title.")),
+            Length(min=TITLE_MIN_LENGTH, message=_l("Use at least %(min)d characters.")),
+            _title_length,
+            no_bidi_controls,
+        ],
+    )
+
+
 class BodyField(TextAreaField):
     """A Markdown text area; its limits are checked by markdown_body_validator."""
 
@@ -155,16 +169,7 @@ class NewThreadForm(RateLimitAware, SubmissionForm):
         validate_choice=False,
         description=_l("Link the thread to the projects it is about."),
     )
-    title = StringField(
-        _l("Title"),
-        filters=[_strip],
-        validators=[
-            DataRequired(_l("Give the thread a title.")),
-            Length(min=TITLE_MIN_LENGTH, message=_l("Use at least %(min)d characters.")),
-            _title_length,
-            no_bidi_controls,
-        ],
-    )
+    title = title_field()
     body = BodyField(
         _l("Message"), validators=[_body_required, markdown_body_validator, premoderation_limits]
     )
@@ -210,8 +215,16 @@ class ReplyForm(RateLimitAware, SubmissionForm):
 
 
 class EditPostForm(FlaskForm):
+    # The opening post's form only (for_post removes it from a reply's): the thread's title.
+    title = title_field()
     body = BodyField(
         _l("Message"), validators=[_body_required, markdown_body_validator, premoderation_limits]
     )
     # The version the editor started from: an edit made on top of someone else's is refused.
     base_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+    def for_post(self, post: Post) -> EditPostForm:
+        """Keep the title field only where there is a title to correct: the opening post."""
+        if not post.is_opening_post:
+            del self.title
+        return self

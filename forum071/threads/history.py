@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from ..models import PostRevision
@@ -20,25 +20,57 @@ _WORDS = re.compile(r"\s+|[^\s]+")
 MAX_WORD_DIFF = 4_000_000
 
 
+# Blank lines before the text: Markdown shows nothing for them, so they are no change. (A
+# client that keeps the line break after <textarea> sends one more with every edit.)
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+
+
 @dataclass(frozen=True)
 class Run:
     kind: str  # SAME, ADDED or REMOVED
     text: str
 
+    @property
+    def blank(self) -> bool:
+        """Only spaces or line breaks: nothing to see or hear, so the page says what it is."""
+        return not self.text.strip()
+
+    @property
+    def line_breaks(self) -> int:
+        return self.text.count("\n")
+
 
 @dataclass(frozen=True)
 class Version:
     revision: PostRevision
-    # What changed since the version before; the first version is one SAME run.
+    # What changed since the version before; the first version shown is one SAME run.
     changes: list[Run]
+    # An opening post's title: one SAME run for the first version shown, the change where it
+    # changed, nothing where it stayed the same (and for replies).
+    title_changes: list[Run] = field(default_factory=list)
+    # Before a redaction: shown to moderators only.
+    redacted: bool = False
 
     @property
     def is_original(self) -> bool:
         return self.revision.number == 1
 
 
+@dataclass(frozen=True)
+class History:
+    versions: list[Version]  # newest first
+    # The latest redaction when the viewer may not see the versions before it, and how many
+    # versions that withholds.
+    redaction: PostRevision | None = None
+    withheld: int = 0
+
+
+def _normalised(text: str) -> str:
+    return _LEADING_BLANK_LINES.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _lines(text: str) -> list[str]:
-    return text.replace("\r\n", "\n").replace("\r", "\n").splitlines(keepends=True)
+    return text.splitlines(keepends=True)
 
 
 def _word_runs(old: str, new: str) -> list[Run]:
@@ -64,7 +96,7 @@ def diff(old: str, new: str) -> list[Run]:
     Lines are compared first; lines that were changed (not only added or removed) are
     compared word by word, so a corrected typo shows as one word, not a whole paragraph.
     """
-    old_lines, new_lines = _lines(old), _lines(new)
+    old_lines, new_lines = _lines(_normalised(old)), _lines(_normalised(new))
     runs: list[Run] = []
     matcher = SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -93,16 +125,38 @@ def _merged(runs: list[Run]) -> list[Run]:
     return merged
 
 
-def versions_newest_first(revisions: Sequence[PostRevision]) -> list[Version]:
-    """Each version with the changes since the one before, the newest version first."""
+def post_history(revisions: Sequence[PostRevision], *, show_redacted: bool) -> History:
+    """Each version with the changes since the one before, the newest version first.
+
+    Versions before a moderator's redaction are left out unless ``show_redacted`` (for
+    moderators, who see them marked): the first version left is then shown whole, so no diff
+    gives the removed text away.
+    """
     ordered = sorted(revisions, key=lambda revision: revision.number)
+    redactions = [revision for revision in ordered if revision.redaction]
+    latest_redaction = redactions[-1] if redactions else None
+    withheld = 0
+    if latest_redaction is not None and not show_redacted:
+        withheld = sum(1 for revision in ordered if revision.number < latest_redaction.number)
+        ordered = ordered[withheld:]
     versions = []
     previous: PostRevision | None = None
     for revision in ordered:
         if previous is None:
             changes = [Run(SAME, revision.body)] if revision.body else []
+            titles = [Run(SAME, revision.title)] if revision.title else []
         else:
             changes = diff(previous.body, revision.body)
-        versions.append(Version(revision, changes))
+            titles = _title_runs(previous.title, revision.title)
+        redacted = latest_redaction is not None and revision.number < latest_redaction.number
+        versions.append(Version(revision, changes, titles, redacted))
         previous = revision
-    return list(reversed(versions))
+    return History(
+        list(reversed(versions)), latest_redaction if withheld else None, withheld
+    )
+
+
+def _title_runs(old: str | None, new: str | None) -> list[Run]:
+    if old is None or new is None or old == new:
+        return []
+    return _merged(_word_runs(old, new))

@@ -6,9 +6,9 @@ Services never commit: the view commits once, so an action is all or nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, inspect, literal, select, update
+from sqlalchemy import Select, case, inspect, literal, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -252,44 +252,149 @@ def mentions_in(body: str) -> follows.MentionLookup:
     return mentions
 
 
-def edit_post(
-    editor: User, post: Post, body: str, base_version: int | None = None, reason: str = ""
-) -> Post:
-    """Replace a post's text, keeping the earlier version; refuse when it changed meanwhile."""
-    if base_version is not None and base_version != post.version:
-        raise EditConflict(post)
-    if body == post.body:
-        return post
-    if post.edit_count == 0:
-        # The first edit also keeps the text as first posted, as revision 1.
-        db.session.add(
-            PostRevision(
-                post_id=post.id,
-                number=1,
-                body=post.body,
-                editor_id=post.author_id,
-                created_at=post.created_at,
-            )
-        )
-    post.edit_count += 1
-    db.session.add(
-        PostRevision(
-            post_id=post.id,
-            number=post.edit_count + 1,
-            body=body,
-            editor_id=editor.id,
-            created_at=utcnow(),
-            reason=reason,
+def find_duplicate_reply(
+    author: User, thread: Thread, body: str, window_seconds: float
+) -> Post | None:
+    """The reply this author sent to this thread with this text in the last seconds, if any.
+
+    A double click without the form's one-time token is one reply: the author's posting is
+    locked first (lock_posting), so of two copies sent at once the second waits for the first
+    to commit and then finds it.
+    """
+    since = lock_posting(author)
+    if window_seconds <= 0:
+        return None
+    return db.session.scalar(
+        _recent_posts_of(author, since - timedelta(seconds=window_seconds)).where(
+            Post.thread_id == thread.id, Post.body == body, Post.number.is_distinct_from(1)
         )
     )
+
+
+def find_duplicate_thread(
+    author: User, theme: Theme, title: str, body: str, window_seconds: float
+) -> Post | None:
+    """The opening post of the thread this author started with this theme, title and text in
+    the last seconds, if any (the same lock as find_duplicate_reply)."""
+    since = lock_posting(author)
+    if window_seconds <= 0:
+        return None
+    return db.session.scalar(
+        _recent_posts_of(author, since - timedelta(seconds=window_seconds))
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(
+            Post.number == 1,
+            Post.body == body,
+            Thread.theme_id == theme.id,
+            Thread.title == title.strip(),
+            Thread.state != ContentState.DELETED.value,
+        )
+    )
+
+
+def lock_posting(author: User) -> datetime:
+    """Note that the author posts now, as this transaction's first write.
+
+    The UPDATE holds the author's row (PostgreSQL) or the database's write lock (SQLite) until
+    the commit, so one member's posts are made one after the other, and whatever this
+    transaction reads next includes the posts that member made just before.
+    """
+    now = utcnow()
+    db.session.execute(
+        update(User)
+        .where(User.id == author.id)
+        .values(last_posted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return now
+
+
+def _recent_posts_of(author: User, since: datetime) -> Select[tuple[Post]]:
+    return (
+        select(Post)
+        .where(
+            Post.author_id == author.id,
+            Post.created_at >= since,
+            Post.state != ContentState.DELETED.value,
+        )
+        .order_by(Post.id)
+        .limit(1)
+    )
+
+
+def edit_post(
+    editor: User,
+    post: Post,
+    body: str,
+    base_version: int | None = None,
+    reason: str = "",
+    *,
+    title: str | None = None,
+    redaction: bool = False,
+) -> Post:
+    """Replace a post's text (and an opening post's thread title), keeping the earlier version;
+    refuse when it changed meanwhile.
+
+    A ``redaction`` (a moderator taking personal data out) makes the versions before this one
+    visible to moderators only.
+    """
+    if base_version is not None and base_version != post.version:
+        raise EditConflict(post)
+    thread = post.thread
+    opening = post.is_opening_post
+    old_title = thread.title if opening else None
+    new_title = title.strip() if opening and title is not None else old_title
+    # A redaction with the text as it is still counts: the author may have taken the personal
+    # data out already, while the history still shows it.
+    if body == post.body and new_title == old_title and not redaction:
+        return post
+    edits, old_body = post.edit_count, post.body
+    post.edit_count = edits + 1
     post.body = body
     mentions = follows.MentionLookup()
     post.body_html = str(render_markdown(body, mentionable=mentions))
     post.edited_at = utcnow()
+    # The post's UPDATE before any revision: it checks the version the edit started from. Of
+    # two edits at once the second waits for the first's row lock (or SQLite's write lock) and
+    # then matches no row, a conflict; its revisions, numbered from a stale count, are never
+    # sent (sent first, they collided on their unique number: a 500, the text lost).
     try:
         db.session.flush()
     except StaleDataError as error:
         raise EditConflict(post) from error
+    if new_title != old_title:
+        rename_thread(thread, new_title)
+    if edits == 0:
+        # The first edit also keeps the text (and title) as first posted, as revision 1.
+        db.session.add(
+            PostRevision(
+                post_id=post.id,
+                number=1,
+                body=old_body,
+                title=old_title,
+                editor_id=post.author_id,
+                created_at=post.created_at,
+            )
+        )
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            number=edits + 2,
+            body=body,
+            title=new_title,
+            editor_id=editor.id,
+            created_at=post.edited_at,
+            reason=reason,
+            redaction=redaction,
+        )
+    )
+    db.session.flush()
     # Only members mentioned for the first time in this post hear of it.
     follows.notify_new_mentions(editor, post, mentions)
     return post
+
+
+def rename_thread(thread: Thread, title: str) -> None:
+    """Give the thread a corrected title; its address follows (old slugs redirect)."""
+    thread.title = title
+    thread.slug = slugify(title)

@@ -19,7 +19,6 @@ from ..forms import rerender_on_csrf_failure
 from ..labels import KIND_DESCRIPTIONS
 from ..models import (
     Post,
-    PostRevision,
     Support,
     Thread,
     pitch_updates_of,
@@ -30,27 +29,22 @@ from ..models import (
     thread_with_context,
     unnumbered_posts_shown_to,
 )
-from ..moderation import post_services, thread_services
-from ..moderation.post_forms import StaffEditPostForm
+from ..moderation import thread_services
 from ..moderation.services import needs_premoderation
 from ..notifications.services import following_thread_column
 from ..pagination import Page, requested_page, with_query
 from ..permissions import (
-    can_edit_post,
     can_moderate,
     can_reply,
-    can_see_post_text,
     can_see_thread,
     can_start_thread,
-    edit_needs_reason,
     reply_refusal,
 )
 from ..ratelimits import limit_posts
 from ..refusals import refusal_message, suspended_response, suspension_message
 from ..urls import cached_url_for
-from . import history as post_history
 from . import services
-from .forms import EditPostForm, NewThreadForm, ReplyForm
+from .forms import NewThreadForm, ReplyForm
 
 bp = Blueprint("threads", __name__)
 
@@ -224,10 +218,14 @@ def create():
         if request.args.get("project"):
             form.projects.data = [request.args["project"]]
     if form.validate_on_submit():
-        existing = services.find_submission(current_user, form.submission_id.data)
+        theme = next(t for t in themes if t.slug == form.theme.data)
+        existing = services.find_submission(
+            current_user, form.submission_id.data
+        ) or services.find_duplicate_thread(
+            current_user, theme, form.title.data, form.body.data, _duplicate_window()
+        )
         if existing is not None:
             return _redirect_to_existing(existing)
-        theme = next(t for t in themes if t.slug == form.theme.data)
         chosen = [p for p in projects if p.slug in set(form.projects.data or [])]
         pending = needs_premoderation(current_user)
         thread = _submit_once(
@@ -268,6 +266,11 @@ def _submit_once(action: Callable[[], T]) -> T | None:
         db.session.rollback()
         return None
     return result
+
+
+def _duplicate_window() -> float:
+    """How long the same text by the same member in the same place counts as one post."""
+    return float(current_app.config["DUPLICATE_POST_WINDOW_SECONDS"])
 
 
 def _redirect_to_existing(existing: Post):
@@ -314,7 +317,11 @@ def reply(thread_id: int):
         form.form_errors.append(refusal_message(refusal, current_user))
         return _render_thread(thread, following, None, form, status=403)
     if form.validate_on_submit():
-        existing = services.find_submission(current_user, form.submission_id.data)
+        existing = services.find_submission(
+            current_user, form.submission_id.data
+        ) or services.find_duplicate_reply(
+            current_user, thread, form.body.data, _duplicate_window()
+        )
         if existing is not None:
             return _redirect_to_existing(existing)
         pending = needs_premoderation(current_user)
@@ -335,74 +342,6 @@ def reply(thread_id: int):
             flash(_("Your reply is posted."), "success")
         return redirect(post_url(post, thread), 303)
     return _render_thread(thread, following, None, form, status=422)
-
-
-@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
-@login_required
-@rerender_on_csrf_failure
-def edit_post(post_id: int):
-    """Edit a post; an edit on top of a newer version is shown as a conflict.
-
-    A moderator editing someone else's post gives a reason, kept in the edit history and the
-    moderation log.
-    """
-    post = db.session.scalar(
-        select(Post).options(joinedload(Post.thread)).where(Post.id == post_id)
-    )
-    if post is None:
-        abort(404)
-    if not can_edit_post(current_user, post):
-        abort(403)
-    needs_reason = edit_needs_reason(current_user, post)
-    form_class = StaffEditPostForm if needs_reason else EditPostForm
-    form = form_class(data={"body": post.body, "base_version": post.version})
-    if form.validate_on_submit():
-        reason = form.reason.data if needs_reason else ""
-        changed = form.body.data != post.body
-        try:
-            services.edit_post(
-                current_user, post, form.body.data, form.base_version.data, reason=reason
-            )
-            if needs_reason and changed:
-                post_services.record_staff_edit(current_user, post, reason)
-            db.session.commit()
-        except services.EditConflict:
-            db.session.rollback()
-            db.session.refresh(post)
-            form.base_version.data = post.version
-            form.base_version.raw_data = None
-            # The page itself explains the conflict next to both versions; no flash on top.
-            page = render_template("threads/edit_post.html", form=form, post=post, conflict=True)
-            return page, 409
-        flash(_("Your changes are saved."), "success")
-        return redirect(post_url(post), 303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("threads/edit_post.html", form=form, post=post, conflict=False), status
-
-
-@bp.get("/posts/<int:post_id>/history")
-def history(post_id: int):
-    """Show every version of a post, newest first, with what changed from the one before."""
-    post = db.session.scalar(
-        select(Post)
-        .options(joinedload(Post.thread), joinedload(Post.author))
-        .where(Post.id == post_id)
-    )
-    # Earlier versions say what a hidden, pending or deleted post says: the same rule applies.
-    if (
-        post is None
-        or not can_see_thread(current_user, post.thread)
-        or not can_see_post_text(current_user, post)
-    ):
-        abort(404)
-    revisions = db.session.scalars(
-        select(PostRevision)
-        .options(joinedload(PostRevision.editor))
-        .where(PostRevision.post_id == post.id)
-    ).all()
-    return render_template(
-        "threads/history.html", post=post, versions=post_history.versions_newest_first(revisions)
-    )
 
 
 def init_template_helpers(app) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -10,16 +11,23 @@ from flask import Flask
 
 from .urls import SiteFlask
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT = PACKAGE_DIR.parent
+# A checkout keeps templates/, static/ and migrations/ at the top; an installed wheel carries
+# them inside the package (setup.py's build step) and its compiled catalogues too.
+INSTALLED = (PACKAGE_DIR / "templates").is_dir()
+APP_FILES = PACKAGE_DIR if INSTALLED else ROOT
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the forum application."""
     app = SiteFlask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        template_folder=str(APP_FILES / "templates"),
+        static_folder=str(APP_FILES / "static"),
+        # An install gets Flask's <prefix>/var/forum071-instance: never the package folder,
+        # which may be read-only.
+        instance_path=None if INSTALLED else str(ROOT / "instance"),
         instance_relative_config=True,
     )
     app.config.from_object("forum071.config")
@@ -28,7 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_prefixed_env()
     else:
         app.config.from_mapping(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # A read-only install whose database is configured elsewhere needs no instance folder.
+    with contextlib.suppress(OSError):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         database_path = Path(app.instance_path) / "forum071.sqlite"
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database_path}"
@@ -66,7 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     database.init_app(app)
     sqlite.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(APP_FILES / "migrations"))
     csrf.init_app(app)
     auth.init_login(app, login_manager)
     i18n.init_app(app)

@@ -1,4 +1,4 @@
-"""Command-line tasks: seed data, user management, re-rendering stored HTML."""
+"""Command-line tasks: seed data, user management, re-rendering stored HTML (backups: backup.py)."""
 
 from __future__ import annotations
 
@@ -266,7 +266,11 @@ def generate_command(
 
 
 def init_app(app: Flask) -> None:
+    from .backup import backup_command, restore_command
+
     app.cli.add_command(seed_command)
     app.cli.add_command(generate_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(rerender_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

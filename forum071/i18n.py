@@ -1,11 +1,15 @@
 """Dutch first, English second: locale choice and the translation catalogues.
 
-Compiled catalogues (.mo) are build output and not committed; they are compiled from the
-.po files when the app starts and a catalogue is missing or older than its source.
+Compiled catalogues (.mo) are build output and not committed. A wheel ships them compiled
+(setup.py); a checkout compiles them from the .po files when the app starts and a catalogue
+is missing or older than its source (see catalogue_directory).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +31,7 @@ from .extensions import babel
 from .rendering import markup_from_catalogue
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+logger = logging.getLogger(__name__)
 LANGUAGE_SESSION_KEY = "language"
 
 
@@ -39,30 +44,69 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
-def compile_catalogues(source_dir: Path = TRANSLATIONS_DIR) -> list[Path]:
-    """Compile each messages.po whose messages.mo is missing or stale; return those written."""
+def compile_catalogues(
+    source_dir: Path = TRANSLATIONS_DIR, target_dir: Path | None = None
+) -> list[Path]:
+    """Compile each messages.po whose messages.mo (in TARGET_DIR, by default beside it) is
+    missing or stale; return those written."""
+    target_dir = target_dir or source_dir
     written = []
     for po_path in sorted(source_dir.glob("*/LC_MESSAGES/messages.po")):
-        mo_path = po_path.with_suffix(".mo")
+        mo_path = target_dir / po_path.relative_to(source_dir).with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
-        with po_path.open("rb") as po_file:
-            catalogue = read_po(po_file, locale=po_path.parent.parent.name)
-        tmp_path = mo_path.with_suffix(".mo.tmp")
-        with tmp_path.open("wb") as mo_file:
-            write_mo(mo_file, catalogue)
-        # Atomic replace: several workers may start at once.
-        tmp_path.replace(mo_path)
+        _write_catalogue(po_path, mo_path)
         written.append(mo_path)
     return written
 
 
+def _write_catalogue(po_path: Path, mo_path: Path) -> None:
+    with po_path.open("rb") as po_file:
+        catalogue = read_po(po_file, locale=po_path.parent.parent.name)
+    mo_path.parent.mkdir(parents=True, exist_ok=True)
+    # A file of our own, then an atomic replace: several workers may start at once.
+    descriptor, tmp_name = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as mo_file:
+            write_mo(mo_file, catalogue)
+        os.chmod(tmp_name, 0o644)  # public, like the .po (mkstemp makes it private)
+        os.replace(tmp_name, mo_path)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+def catalogue_directory(source_dir: Path, instance_dir: Path, *, installed: bool) -> Path:
+    """The folder that Flask-Babel reads the compiled catalogues from.
+
+    An installed wheel ships them compiled and is used as it is: its folder may be read-only,
+    and pip does not keep file times, so they say nothing there. A checkout compiles a missing
+    or outdated catalogue in place, or, where the package folder cannot be written, into the
+    instance folder, else into a private temporary folder.
+    """
+    sources = source_dir.glob("*/LC_MESSAGES/messages.po")
+    if installed and all(po_path.with_suffix(".mo").is_file() for po_path in sources):
+        return source_dir
+    for target in (source_dir, instance_dir / "translations"):
+        try:
+            compile_catalogues(source_dir, target)
+            return target
+        except OSError as error:
+            logger.warning("Cannot write compiled catalogues into %s: %s", target, error)
+    target = Path(tempfile.mkdtemp(prefix="forum071-translations-"))
+    compile_catalogues(source_dir, target)
+    return target
+
+
 def init_app(app: Flask) -> None:
-    compile_catalogues()
+    from . import INSTALLED
+
+    directory = catalogue_directory(
+        TRANSLATIONS_DIR, Path(app.instance_path), installed=INSTALLED
+    )
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories=str(TRANSLATIONS_DIR),
+        default_translation_directories=str(directory),
     )
     # Flask-Babel finds the catalogue through several context lookups on every call; a list
     # page translates a hundred strings, so templates use the per-request lookups below.

@@ -232,6 +232,8 @@ class User(UserMixin, db.Model):
     # member's own posting (a row lock on PostgreSQL, the write lock on SQLite), so a double
     # click cannot slip a copy past the duplicate check (threads.services.find_duplicate_*).
     last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The member's language for pages and mails ("nl" or "en"); None: the site's default.
+    language: Mapped[str | None] = mapped_column(String(2))
 
     @validates("username")
     def _keep_skeleton(self, key: str, username: str) -> str:

@@ -19,7 +19,8 @@ from .rendering import MAX_BODY_LENGTH, RenderError, render_markdown
 
 BODY_TOO_LONG = _l("Keep it under %(max)d characters (now %(length)d).")
 BODY_CANNOT_RENDER = _l(
-    "This text cannot be shown safely. Remove long runs of brackets or deeply nested lists."
+    "This text is too complex to show safely. Shorten very long lists or tables, deep"
+    " nesting, or long runs of brackets or emphasis marks."
 )
 
 

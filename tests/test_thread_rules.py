@@ -257,6 +257,26 @@ def test_unicode_username_has_working_profile_links_and_login(app, make, client)
     assert logged_in(app, "ÅSA_JÜRGEN") is not None
 
 
+def test_another_way_of_typing_a_unicode_name_finds_it_for_moderators_and_search(
+    app, make, client, world
+):
+    register(app, "åsa_jürgen")
+    make.thread(db_user_id(app, "åsa_jürgen"), title="Åsa vraagt naar zonnedaken")
+    decomposed = "A%CC%8Asa_Ju%CC%88rgen"  # Å and ü as letter plus combining mark
+
+    suspended = world["moderator"].post(
+        f"/moderation/users/{decomposed}/suspend", data={"reason": "Test", "until": ""}
+    )
+    found = client.get(f"/api/v1/search?q=zonnedaken&author={decomposed}")
+
+    assert suspended.status_code == 303
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "åsa_jürgen"))
+        assert user.suspended_at is not None
+    assert found.status_code == 200
+    assert [item["author"] for item in found.get_json()["items"]] == ["åsa_jürgen"]
+
+
 def db_user_id(app, username: str) -> int:
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.username == username))

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import ActionForm, rerender_on_csrf_failure
 from ..labels import ROLE_LABELS
 from ..models import Role, User
+from ..names import normalise_username
 from ..permissions import can_change_role, can_moderate, can_suspend, can_verify
 from ..refusals import suspension_message
 from . import user_services as services
@@ -26,7 +27,7 @@ bp.add_app_template_global(suspension_message)
 def _load_user(username: str) -> User:
     if not can_moderate(current_user):
         abort(403)
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         abort(404)
     return user

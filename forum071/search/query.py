@@ -21,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..i18n import lazy_gettext as _l
 from ..models import PitchStage, ThreadKind
+from ..names import normalise_username
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 20
@@ -264,7 +265,7 @@ def read_request(args: MultiDict[str, str]) -> SearchRequest:
     if sort not in SORTS:
         errors["sort"], sort = str(SORT_ERROR), "relevance"
 
-    author = (values.get("author") or "").lstrip("@").lower()[:30] or None
+    author = normalise_username((values.get("author") or "").lstrip("@"))[:30] or None
     return SearchRequest(
         text=text[:MAX_QUERY_LENGTH],
         query=query,

@@ -103,24 +103,42 @@ def note_failure(error: BaseException) -> str:
     return kind
 
 
-def _remember_writes(session: Session, flush_context) -> None:
-    session.info["wrote"] = True
+WROTE_KEY = "forum071_transaction_wrote"
 
 
-def _remember_statement(state: ORMExecuteState) -> None:
+def transaction_wrote(session: Session) -> bool:
+    """Whether the session's current transaction has written anything (flushed or by a
+    statement): the page cache counts such a commit, and its success clears a refused write."""
+    return bool(session.info.get(WROTE_KEY))
+
+
+def _note_flush(session: Session, flush_context) -> None:
+    # Still the state from before this flush: what it wrote. An attribute set to the value it
+    # already had is "dirty" yet writes nothing.
+    if (
+        session.new
+        or session.deleted
+        or any(session.is_modified(instance) for instance in session.dirty)
+    ):
+        session.info[WROTE_KEY] = True
+
+
+def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info["wrote"] = True
+        state.session.info[WROTE_KEY] = True
 
 
-def _written(session: Session) -> None:
-    if session.info.pop("wrote", False) and has_app_context():
+def _committed(session: Session) -> None:
+    if session.info.pop(WROTE_KEY, False) and has_app_context():
         state = current_app.extensions.get(EXTENSION_KEY)
         if state is not None:
             state.clear()
 
 
-def _forget_writes(session: Session, *args) -> None:
-    session.info.pop("wrote", None)
+def _rolled_back(session: Session, previous_transaction) -> None:
+    # A savepoint's rollback leaves the outer transaction's writes standing.
+    if not getattr(previous_transaction, "nested", False):
+        session.info.pop(WROTE_KEY, None)
 
 
 def end_session(session: Session | scoped_session, *, remove: bool = False) -> None:
@@ -156,10 +174,10 @@ class ForumSQLAlchemy(SQLAlchemy):
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = RefusedWrites()
     for name, listener in (
-        ("after_flush", _remember_writes),
-        ("do_orm_execute", _remember_statement),
-        ("after_commit", _written),
-        ("after_soft_rollback", _forget_writes),
+        ("after_flush", _note_flush),
+        ("do_orm_execute", _note_statement),
+        ("after_commit", _committed),
+        ("after_soft_rollback", _rolled_back),
     ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)

@@ -23,8 +23,9 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import Connection, event, select, update
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import Session
 
+from .database import transaction_wrote
 from .extensions import db
 from .i18n import current_language
 from .models import cache_generation
@@ -43,7 +44,6 @@ CACHED_ENDPOINTS = frozenset(
         "moderation_log.public",
     }
 )
-_CHANGED = "forum071_content_changed"
 
 
 class PageCache:
@@ -125,22 +125,6 @@ _BUMP = (
 )
 
 
-def _note_flush(session: Session, flush_context: UOWTransaction) -> None:
-    # Still the state from before this flush: what it wrote. An attribute set to the value it
-    # already had is "dirty" yet writes nothing.
-    if (
-        session.new
-        or session.deleted
-        or any(session.is_modified(instance) for instance in session.dirty)
-    ):
-        session.info[_CHANGED] = True
-
-
-def _note_statement(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_CHANGED] = True
-
-
 def _bump_before_commit(session: Session) -> None:
     """Count this transaction's writes in the generation, in the same transaction.
 
@@ -150,12 +134,8 @@ def _bump_before_commit(session: Session) -> None:
     """
     if session.new or session.dirty or session.deleted:
         session.flush()
-    if session.info.pop(_CHANGED, False):
+    if transaction_wrote(session):
         session.connection().execute(_BUMP)
-
-
-def _forget_changes(session: Session, *args: Any) -> None:
-    session.info.pop(_CHANGED, None)
 
 
 def bump_generation(connection: Connection) -> None:
@@ -166,15 +146,9 @@ def bump_generation(connection: Connection) -> None:
 def init_app(app: Flask) -> None:
     # The generation counts every write, whether or not this process caches pages: another
     # worker (or the web server, while a command runs) may.
-    session_events = (
-        ("after_flush", _note_flush),
-        ("do_orm_execute", _note_statement),
-        ("before_commit", _bump_before_commit),
-        ("after_rollback", _forget_changes),
-    )
-    for name, listener in session_events:
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    # What the transaction wrote is noted by database.py, for every session.
+    if not event.contains(db.session, "before_commit", _bump_before_commit):
+        event.listen(db.session, "before_commit", _bump_before_commit)
     entries = app.config["ANONYMOUS_PAGE_CACHE_ENTRIES"]
     if entries <= 0:
         return

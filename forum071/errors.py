@@ -68,7 +68,7 @@ UNSHOWN_FIELDS = frozenset(
         "submission_id",
         "base_version",
         "next",
-        "draft_target",
+        "draft",  # a signed copy of a refused form (auth/drafts.py), not typed text
         "kind",
         "theme",
         "projects",

@@ -247,3 +247,16 @@ def test_one_setting_chooses_the_job_queue(tmp_path, url, kind):
         assert (tmp_path / "jobs.sqlite").exists()
     if kind is RedisHuey:
         assert huey.storage.conn.ping()  # the Redis of the stack (127.0.0.1:6379)
+
+
+def test_a_job_queue_that_is_down_delays_no_page_and_loses_no_mail(app_factory, smtp, make, caplog):
+    inbox, port = smtp
+    app = app_factory(**mail_config(port, JOB_QUEUE_URL=f"redis://127.0.0.1:{free_port()}/0"))
+    make.user("zonderrij", email="zonderrij@example.org")
+    response = app.test_client().post("/auth/reset", data={"login": "zonderrij"})
+    assert response.status_code == 302
+    assert any("job queue unreachable" in message for message in warnings(caplog))
+    # The outbox has it; the worker's sweep (here: a burst) sends it all the same.
+    deliver_app = app_factory(**mail_config(port))
+    assert "1 mail(s) sent" in burst(deliver_app)
+    assert len(inbox.to("zonderrij@example.org")) == 1

@@ -193,3 +193,11 @@ def test_reset_requests_are_rate_limited_per_account(app_factory, smtp, make):
 def test_login_page_links_to_the_reset(client):
     page = client.get("/auth/login").get_data(as_text=True)
     assert 'href="/auth/reset"' in page
+
+
+def test_reset_requests_are_rate_limited_per_address(app_factory, smtp):
+    app = app_factory(**mail_config(smtp[1]), RATELIMIT_ENABLED=True, RATELIMIT_RESET="2 per hour")
+    client = app.test_client()
+    for name in ("een", "twee"):
+        assert client.post("/auth/reset", data={"login": name}).status_code == 302
+    assert client.post("/auth/reset", data={"login": "drie"}).status_code == 429

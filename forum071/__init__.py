@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         i18n,
         labels,
         logs,
+        mail,
         page_cache,
         pagination,
         passwords,
@@ -84,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_url_converters(app)
     errors.init_app(app)
     cli.init_app(app)
+    mail.init_app(app)
     register_template_helpers(app)
     labels.init_app(app)
     pagination.init_app(app)
@@ -94,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["cooked"] = markup_from_stored
 
     from .api.views import bp as api_bp
+    from .auth import reset  # noqa: F401 (adds the password reset views to auth_bp)
     from .auth.views import bp as auth_bp
     from .feeds.views import bp as feeds_bp
     from .health import bp as health_bp

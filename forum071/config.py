@@ -114,3 +114,32 @@ ANONYMOUS_PAGE_CACHE_SECONDS = 60
 # (fragments.py), up to this many characters in all (about as many bytes for mostly Latin
 # text); 0 renders every piece every time.
 FRAGMENT_CACHE_CHARACTERS = 32_000_000
+
+# Outgoing mail (forum071/mail/), with the names Flask's mail extensions use. No MAIL_SERVER:
+# mails are written as .eml files to MAIL_DIRECTORY (instance/mail/ when None) instead.
+MAIL_SERVER: str | None = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False  # STARTTLS on MAIL_PORT (usually 587)
+MAIL_USE_SSL = False  # TLS from the start (usually port 465)
+MAIL_USERNAME: str | None = None
+MAIL_PASSWORD: str | None = None
+MAIL_DEFAULT_SENDER = "Forum071 <noreply@localhost>"
+MAIL_DIRECTORY: str | None = None
+# Seconds to wait for the mail server before the attempt counts as failed.
+MAIL_TIMEOUT_SECONDS = 30
+# A failed attempt is tried again after this many seconds, doubling each time, up to the
+# maximum; nothing is dropped except for an address the server refuses for good (5xx).
+MAIL_RETRY_SECONDS = 60
+MAIL_RETRY_MAX_SECONDS = 3600
+# How long a worker may hold a mail it took before another worker may take it.
+MAIL_CLAIM_SECONDS = 300
+# The worker's job queue (Huey): None keeps it in instance/jobs.sqlite (no server needed);
+# production: "redis://127.0.0.1:6379/1". Jobs only nudge the worker: the outbox table is
+# what gets sent, so a lost job loses no mail.
+JOB_QUEUE_URL: str | None = None
+
+# A password reset link works this long, once, and only until the password changes.
+PASSWORD_RESET_MAX_AGE_SECONDS = 3600
+# Password reset requests: per IP address, and per login name (as typed) from all addresses.
+RATELIMIT_RESET = "10 per hour; 30 per day"
+RATELIMIT_RESET_ACCOUNT = "3 per hour; 10 per day"

@@ -234,6 +234,9 @@ class User(UserMixin, db.Model):
     last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The member's language for pages and mails ("nl" or "en"); None: the site's default.
     language: Mapped[str | None] = mapped_column(String(2))
+    # Set when the mail server refused the address for good (a 5xx for the recipient); mail
+    # to it is not tried again until the address changes.
+    email_bouncing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @validates("username")
     def _keep_skeleton(self, key: str, username: str) -> str:
@@ -673,6 +676,9 @@ class Notification(db.Model):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a mail about it was queued (outgoing_mails); None: not mailed (yet). Written in the
+    # same transaction as the mail, so it is never mailed twice nor marked without a mail.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     thread: Mapped[Thread | None] = relationship()
@@ -681,6 +687,42 @@ class Notification(db.Model):
     @property
     def unread(self) -> bool:
         return self.read_at is None
+
+
+class OutgoingMail(db.Model):
+    """A mail to send: the outbox, written in the transaction of its cause (forum071/mail/).
+
+    The worker claims a due row (claimed_until in the future), sends it, and sets sent_at; a
+    row that failed waits until next_attempt_at; failed_at ends it (the address bounces).
+    """
+
+    __tablename__ = "outgoing_mails"
+    __table_args__ = (
+        # The worker's sweep: unsent rows by when they are due.
+        Index("ix_outgoing_mails_sent_at_next_attempt_at", "sent_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    recipient: Mapped[str] = mapped_column(String(254))
+    kind: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    # Extra headers by name (Message-ID, later List-Unsubscribe); the sender adds the rest.
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    # A worker's claim: who took the row and until when (after that another may take it).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Flag(db.Model):

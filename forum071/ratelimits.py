@@ -15,6 +15,8 @@ What is counted:
   about that.
 - registration: accounts created (and honeypot hits) per IP address, so a class registering
   together behind one address is not stopped by its own typing errors.
+- password reset requests: per IP address, and per login name as typed (from all addresses
+  together, whether the account exists or not), so nobody can fill a member's inbox.
 - posts (threads and replies together) and flags: those accepted, per member.
 - searches by visitors who are not logged in (the search page and the API together), per IP
   address: each search costs the database real work. Members are not counted.
@@ -86,6 +88,12 @@ def _registered(response: Response) -> bool:
     return response.status_code < 400 or bool(g.get("honeypot_filled"))
 
 
+def _reset_asked(response: Response) -> bool:
+    # Every request answered "if the account exists, we sent a link" (the redirect to that
+    # page), whether it exists or not; a form error (422) sends nothing and is not counted.
+    return response.status_code in (302, 303)
+
+
 def _accepted(response: Response) -> bool:
     return current_user.is_authenticated and response.status_code in (302, 303)
 
@@ -104,6 +112,8 @@ RULES: dict[str, tuple[str, Callable[[], str], str | None, Counts]] = {
     ),
     "login_account_total": ("RATELIMIT_LOGIN_ACCOUNT_TOTAL", login_account, None, _login_failed),
     "register": ("RATELIMIT_REGISTER", client_ip, None, _registered),
+    "reset_ip": ("RATELIMIT_RESET", client_ip, None, _reset_asked),
+    "reset_account": ("RATELIMIT_RESET_ACCOUNT", login_account, None, _reset_asked),
     "posts": ("RATELIMIT_POSTS", member, "posts", _accepted),
     "flags": ("RATELIMIT_FLAGS", member, "flags", _accepted),
     "search": ("RATELIMIT_SEARCH_ANONYMOUS", client_ip, "search", None),
@@ -128,6 +138,7 @@ def _mark(*rules: str, rerender: bool) -> Callable[[Callable[..., Any]], Callabl
 
 limit_login = _mark("login_ip", "login_account", "login_account_total", rerender=True)
 limit_registrations = _mark("register", rerender=True)
+limit_resets = _mark("reset_ip", "reset_account", rerender=True)
 limit_posts = _mark("posts", rerender=True)
 limit_flags = _mark("flags", rerender=False)
 # The 429 of a search is the error page, whose header keeps the query in the search box.

@@ -76,6 +76,8 @@ def config_for_tests(database_url: str, **overrides: Any) -> dict[str, Any]:
         # So does the visitors' page cache (test_page_cache.py): most tests read a page right
         # after writing with another session.
         "ANONYMOUS_PAGE_CACHE_ENTRIES": 0,
+        # The mail worker's job queue stays in the process (test_mail.py runs the worker).
+        "JOB_QUEUE_URL": "memory://",
         **overrides,
     }
 

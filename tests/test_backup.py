@@ -120,6 +120,7 @@ def populate(app: Flask, make, runner) -> int:
         (member, "/themes/circulaire-economie/follow", {}),
         (member, "/projects/masterclass-circulaire-economie/follow", {}),
         (moderator, f"/moderation/threads/{thread_id}/lock", {"reason": "Even pauze"}),
+        (member, "/auth/reset", {"login": "lid_backup"}),  # a mail in the outbox
     ]
     for client, url, data in steps:
         response = client.post(url, data=data)

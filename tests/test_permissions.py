@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from forum071.auth.reset_services import password_reset_token
 from forum071.extensions import db
 from forum071.models import ContentState, Notification, Post, Role, Thread, User, utcnow
 from tests.factories import PASSWORD
@@ -115,6 +116,12 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/auth/register"): everyone(),
     ("POST", "/auth/register"): everyone(),
     ("POST", "/auth/logout"): members(),
+    # Forgot the password: for anyone (a member too may ask for a link); the token is valid.
+    ("GET", "/auth/reset"): everyone(),
+    ("POST", "/auth/reset"): everyone(),
+    ("GET", "/auth/reset/sent"): everyone(),
+    ("GET", "/auth/reset/<token>"): everyone(),
+    ("POST", "/auth/reset/<token>"): everyone(),
     ("POST", "/language/<code>"): everyone(),
     ("GET", "/language/<code>"): everyone(),
     ("GET", "/themes/"): everyone(),
@@ -275,9 +282,11 @@ class World:
             "project_slug": "smart071",
             "notification_id": self.notification_id,
             "username": username,
+            "token": self.reset_token,
         }
 
     opening_post_id: int = 0
+    reset_token: str = ""  # a valid password reset link's token for the author
 
 
 def build_world(app: Flask, make, author_role: str = "entrepreneur") -> World:
@@ -334,6 +343,9 @@ def build_world(app: Flask, make, author_role: str = "entrepreneur") -> World:
         author_role,
     )
     world.opening_post_id = make.first_post_id(thread_id)
+    with app.test_request_context():
+        author = db.session.scalar(select(User).where(User.username == usernames[author_role]))
+        world.reset_token = password_reset_token(author)
     return world
 
 

@@ -16,10 +16,13 @@ from sqlalchemy.exc import OperationalError
 
 import forum071.config
 from forum071 import ROOT, create_app
+from forum071.auth.reset_services import password_reset_token
 from forum071.extensions import db
 from forum071.models import Flag, Notification, Post, Project, Support, Thread, User, utcnow
 from forum071.notifications.services import follow_project, follow_theme, unfollow_thread
 from tests.factories import PASSWORD
+
+NEW_PASSWORD = "een-nieuw-wachtwoord-na-herstel"
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PUBLIC = "public"  # meant for anonymous visitors too
@@ -36,6 +39,8 @@ STATE_CHANGING_ENDPOINTS = {
     "auth.login": PUBLIC,
     "auth.register": PUBLIC,
     "auth.logout": MEMBERS,
+    "auth.reset": PUBLIC,
+    "auth.reset_password": PUBLIC,
     "main.set_language": PUBLIC,
     "threads.create": MEMBERS,
     "threads.reply": MEMBERS,
@@ -249,6 +254,12 @@ class World:
     notification_id: int
     pending_post_id: int  # a reply by ander_lid waiting for review
 
+    def reset_token(self) -> str:
+        """A valid password reset link's token for schrijver, as the mail carries it."""
+        with self.app.test_request_context():
+            user = db.session.scalar(select(User).where(User.username == "schrijver"))
+            return password_reset_token(user)
+
     def url_values(self, endpoint: str) -> dict[str, object]:
         thread_id = self.pitch_id if endpoint == "pitches.post_update" else self.thread_id
         post_id = self.post_id
@@ -269,6 +280,7 @@ class World:
             "project_slug": "smart071",
             "notification_id": self.notification_id,
             "username": username,
+            "token": self.reset_token() if endpoint == "auth.reset_password" else "",
         }
 
     def form(self, endpoint: str) -> dict[str, str]:
@@ -284,6 +296,8 @@ class World:
                 "role": "student",
             },
             "auth.logout": {},
+            "auth.reset": {"login": "schrijver"},
+            "auth.reset_password": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
             "main.set_language": {},
             "threads.create": {
                 "kind": "discussion",

@@ -146,3 +146,38 @@ class LoginForm(RateLimitAware, FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=1024)])
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
+
+
+class ResetRequestForm(RateLimitAware, FlaskForm):
+    rate_limit_field = "login"
+
+    login = StringField(
+        _l("Username or email address"),
+        filters=[_username],
+        validators=[InputRequired(), Length(max=254)],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password for ``user``, under the same policy as at registration."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired()],
+        description=_l("At least 10 characters. A few unusual words make a strong password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field: PasswordField) -> None:
+        problems = passwords.password_problems(
+            field.data or "", username=self.user.username, email=self.user.email
+        )
+        if problems:
+            raise ValidationError(" ".join(problem.render(gettext) for problem in problems))

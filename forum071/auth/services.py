@@ -25,16 +25,21 @@ def create_user(
     return user
 
 
+def find_account(login: str) -> User | None:
+    """The account with this username or email address (as the login form takes it)."""
+    login = normalise_username(login)
+    return db.session.scalar(
+        select(User).where(or_(User.username == login, func.lower(User.email) == login))
+    )
+
+
 def authenticate(login: str, password: str) -> User | None:
     """The user whose username or email and password match, else None.
 
     Both paths run exactly one password verification, so the response time does not tell
     whether an account exists.
     """
-    login = normalise_username(login)
-    user = db.session.scalar(
-        select(User).where(or_(User.username == login, func.lower(User.email) == login))
-    )
+    user = find_account(login)
     if user is None:
         passwords.verify_dummy(password)
         return None

@@ -143,3 +143,8 @@ PASSWORD_RESET_MAX_AGE_SECONDS = 3600
 # Password reset requests: per IP address, and per login name (as typed) from all addresses.
 RATELIMIT_RESET = "10 per hour; 30 per day"
 RATELIMIT_RESET_ACCOUNT = "3 per hour; 10 per day"
+
+# A confirmation link (mailed at registration) works this long, once.
+CONFIRM_EMAIL_MAX_AGE_SECONDS = 48 * 3600
+# "Send the link again": per member.
+RATELIMIT_CONFIRM_RESEND = "3 per hour; 10 per day"

@@ -17,6 +17,7 @@ What is counted:
   together behind one address is not stopped by its own typing errors.
 - password reset requests: per IP address, and per login name as typed (from all addresses
   together, whether the account exists or not), so nobody can fill a member's inbox.
+- confirmation links sent again, per member.
 - posts (threads and replies together) and flags: those accepted, per member.
 - searches by visitors who are not logged in (the search page and the API together), per IP
   address: each search costs the database real work. Members are not counted.
@@ -114,6 +115,7 @@ RULES: dict[str, tuple[str, Callable[[], str], str | None, Counts]] = {
     "register": ("RATELIMIT_REGISTER", client_ip, None, _registered),
     "reset_ip": ("RATELIMIT_RESET", client_ip, None, _reset_asked),
     "reset_account": ("RATELIMIT_RESET_ACCOUNT", login_account, None, _reset_asked),
+    "confirm_resend": ("RATELIMIT_CONFIRM_RESEND", member, None, _accepted),
     "posts": ("RATELIMIT_POSTS", member, "posts", _accepted),
     "flags": ("RATELIMIT_FLAGS", member, "flags", _accepted),
     "search": ("RATELIMIT_SEARCH_ANONYMOUS", client_ip, "search", None),
@@ -140,6 +142,7 @@ limit_login = _mark("login_ip", "login_account", "login_account_total", rerender
 limit_registrations = _mark("register", rerender=True)
 limit_resets = _mark("reset_ip", "reset_account", rerender=True)
 limit_posts = _mark("posts", rerender=True)
+limit_confirm_resends = _mark("confirm_resend", rerender=False)
 limit_flags = _mark("flags", rerender=False)
 # The 429 of a search is the error page, whose header keeps the query in the search box.
 limit_anonymous_searches = _mark("search", rerender=False)

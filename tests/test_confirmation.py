@@ -6,11 +6,14 @@ import re
 import uuid
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from forum071 import create_app, passwords
 from forum071.auth import confirm_services
 from forum071.extensions import db
 from forum071.models import OutgoingMail, User
+from tests.conftest import config_for_tests
 from tests.factories import PASSWORD
 from tests.smtp_server import html_part, mail_config, smtp_server, text_part
 
@@ -251,3 +254,35 @@ def test_cli_and_demo_users_count_as_confirmed(app):
         assert any(user.username == "beheer_cli" for user in users)
         assert len(users) > 2
         assert all(user.is_confirmed for user in users)
+
+
+def test_both_registration_paths_hash_the_password_once(mail_app, make, monkeypatch):
+    """The same work for a taken address as for a new one, so the time tells nothing."""
+    make.user("bezet", email="bezet@example.org")
+    calls = []
+    real = passwords.hash_password
+    monkeypatch.setattr(passwords, "hash_password", lambda pw: calls.append(pw) or real(pw))
+    client = mail_app.test_client()
+    for username, address in (("een", "een@example.org"), ("twee", "bezet@example.org")):
+        calls.clear()
+        assert (
+            client.post("/auth/register", data=registration(username, address)).status_code == 302
+        )
+        assert calls == [NEW_PASSWORD]
+
+
+def test_migration_counts_existing_accounts_as_confirmed(tmp_path) -> None:
+    app = create_app(config_for_tests(f"sqlite:///{tmp_path / 'confirm.sqlite'}"))
+    with app.app_context():
+        upgrade(revision="0011_mail")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO users (id, username, username_skeleton, email, password_hash, role, "
+                "organisation, bio, official_verified, session_token, created_at, "
+                "published_post_count, suspension_reason) VALUES (1, 'oud', 'oud', "
+                "'oud@example.org', 'x', 'student', '', '', false, 't1', "
+                "'2026-01-01 10:00:00+00:00', 0, '')"
+            )
+        upgrade()
+        assert db.session.get(User, 1).is_confirmed
+        db.engine.dispose()

@@ -114,3 +114,10 @@ ANONYMOUS_PAGE_CACHE_SECONDS = 60
 # (fragments.py), up to this many characters in all (about as many bytes for mostly Latin
 # text); 0 renders every piece every time.
 FRAGMENT_CACHE_CHARACTERS = 32_000_000
+
+# The privacy statement (/privacy) names who is responsible for the members' data (the
+# controller, in the AVG/GDPR's words) and where to ask about it.
+PRIVACY_CONTROLLER_NAME = "Economie071"
+# Set the postal address in production; the default names only the region.
+PRIVACY_CONTROLLER_ADDRESS = "Leiden"
+PRIVACY_CONTACT_EMAIL = "privacy@economie071.nl"

@@ -33,7 +33,10 @@ def authenticate(login: str, password: str) -> User | None:
     """
     login = normalise_username(login)
     user = db.session.scalar(
-        select(User).where(or_(User.username == login, func.lower(User.email) == login))
+        select(User).where(
+            or_(User.username == login, func.lower(User.email) == login),
+            User.deleted_at.is_(None),
+        )
     )
     if user is None:
         passwords.verify_dummy(password)

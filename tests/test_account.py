@@ -201,3 +201,22 @@ def test_suspended_member_may_change_password(app, make):
     client = logged_in(app, "geschorst")
     assert client.get("/account").status_code == 200
     assert change_password(client).status_code == 303
+
+
+def test_guessing_the_current_password_is_throttled(app_factory, make):
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN_ACCOUNT="2 per minute")
+    make.user("lid")
+    client = logged_in(app, "lid")
+    for _ in range(2):
+        assert change_password(client, current="fout-geraden-wachtwoord").status_code == 422
+    response = change_password(client)  # the right one, but after too many wrong ones
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
+    assert "Too many wrong passwords" in response.get_data(as_text=True)
+    deletion = client.post("/account/delete", data={"password": PASSWORD, "posts": "keep"})
+    assert deletion.status_code == 429
+    assert is_logged_in(client)
+    # Typing one's password right does not count: another member is not affected.
+    make.user("ander")
+    other = logged_in(app, "ander")
+    assert change_password(other).status_code == 303

@@ -420,3 +420,28 @@ def test_privacy_page_in_both_languages_names_the_controller(app_factory):
 def test_privacy_is_linked_in_the_footer_and_at_registration(client):
     assert 'href="/privacy"' in client.get("/").get_data(as_text=True)
     assert 'href="/privacy"' in client.get("/auth/register").get_data(as_text=True)
+
+
+def test_every_page_that_names_authors_shows_former_member(app, make, world):
+    make.user("moderator", role=Role.MODERATOR)
+    delete_account(world["client"], "keep")
+    visitor = app.test_client()
+    visitor.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    mod = logged_in(app, "moderator")
+    pages = {
+        "history": visitor.get(f"/posts/{world['anna_reply']}/history"),
+        "search": visitor.get("/search?q=kinderboerderij"),
+        "theme": visitor.get("/themes/circulaire-economie"),
+        "feed": visitor.get(f"/threads/{world['bert_thread']}/feed.atom"),
+        "queue": mod.get("/moderation/queue"),  # her flag on Bert's post is still open
+        "notifications": logged_in(app, "bertbakker").get("/notifications"),
+    }
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, name
+        assert NAME not in html and EMAIL not in html, name
+        assert "former member" in html or "A former member" in html, name
+    api = visitor.get(f"/api/v1/threads/{world['own_thread']}").get_json()
+    assert api["author"] is None
+    hits = visitor.get("/api/v1/search?q=kinderboerderij").get_json()["items"]
+    assert hits and hits[0]["author"] is None

@@ -9,11 +9,15 @@ from wtforms.validators import EqualTo, InputRequired, Length
 
 from .. import passwords
 from ..i18n import lazy_gettext as _l
+from ..ratelimits import PASSWORD_RATE_LIMITED_MESSAGE, RateLimitAware
 
 LANGUAGE_CHOICES = (("nl", "Nederlands"), ("en", "English"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(RateLimitAware, FlaskForm):
+    rate_limit_field = "current_password"
+    rate_limit_message = PASSWORD_RATE_LIMITED_MESSAGE
+
     current_password = PasswordField(
         _l("Current password"), validators=[InputRequired(), Length(max=1024)]
     )
@@ -48,7 +52,10 @@ class LanguageForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(RateLimitAware, FlaskForm):
+    rate_limit_field = "password"
+    rate_limit_message = PASSWORD_RATE_LIMITED_MESSAGE
+
     password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=1024)])
     posts = RadioField(
         _l("Your posts"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,6 +17,7 @@ from ..extensions import db
 from ..forms import ActionForm, rerender_on_csrf_failure
 from ..models import utcnow
 from ..permissions import can_delete_account
+from ..ratelimits import PASSWORD_REFUSED, limit_password_checks
 from ..released_names import RELEASED_NAME_DAYS
 from ..sessions import end_all_sessions, end_other_sessions
 from . import services
@@ -45,6 +46,7 @@ def index():
 @bp.post("/password")
 @login_required
 @rerender_on_csrf_failure
+@limit_password_checks
 def password():
     """Change the password (the current one first) and end every other session."""
     form = PasswordChangeForm(current_user)
@@ -59,6 +61,7 @@ def password():
                 "success",
             )
             return redirect(url_for("account.index"), 303)
+        g.setdefault(PASSWORD_REFUSED, True)
         form.current_password.errors.append(_("This is not your current password."))
     return _settings_page(422, password_form=form)
 
@@ -106,6 +109,7 @@ def export():
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
 @rerender_on_csrf_failure
+@limit_password_checks
 def delete():
     """Delete the member's account, keeping or removing their posts, after their password."""
     allowed = can_delete_account(current_user, services.other_active_admins(current_user))
@@ -120,6 +124,7 @@ def delete():
             db.session.commit()
             flash(_("Your account is deleted. Thank you for taking part."), "info")
             return redirect(url_for("main.index"), 303)
+        g.setdefault(PASSWORD_REFUSED, True)
         form.password.errors.append(_("This is not your password."))
     status = 422 if form.is_submitted() else 200
     page = render_template(

@@ -445,3 +445,14 @@ def test_every_page_that_names_authors_shows_former_member(app, make, world):
     assert api["author"] is None
     hits = visitor.get("/api/v1/search?q=kinderboerderij").get_json()["items"]
     assert hits and hits[0]["author"] is None
+
+
+def test_a_former_members_posts_cannot_be_gathered_by_a_search_for_the_placeholder(app, world):
+    delete_account(world["client"], "keep")
+    with app.app_context():
+        placeholder = db.session.get(User, world["anna"]).username
+    visitor = app.test_client()
+    for name in (placeholder, NAME):
+        assert visitor.get("/api/v1/search", query_string={"author": name}).get_json()[
+            "total"
+        ] == 0

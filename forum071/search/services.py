@@ -382,9 +382,11 @@ def _plan(shape: _Shape) -> _Plan:
         )
     if shape.author:
         author = bindparam("author", type_=String)
+        users = User.__table__.c
+        # Not a former member's placeholder name: their posts are not to be gathered by it.
         conditions.append(
             posts.author_id
-            == select(User.__table__.c.id).where(User.__table__.c.username == author)
+            == select(users.id).where(users.username == author, users.deleted_at.is_(None))
             .scalar_subquery()
         )  # fmt: skip
     if shape.date_from:

@@ -143,3 +143,10 @@ PASSWORD_RESET_MAX_AGE_SECONDS = 3600
 # Password reset requests: per IP address, and per login name (as typed) from all addresses.
 RATELIMIT_RESET = "10 per hour; 30 per day"
 RATELIMIT_RESET_ACCOUNT = "3 per hour; 10 per day"
+
+# The privacy statement (/privacy) names who is responsible for the members' data (the
+# controller, in the AVG/GDPR's words) and where to ask about it.
+PRIVACY_CONTROLLER_NAME = "Economie071"
+# Set the postal address in production; the default names only the region.
+PRIVACY_CONTROLLER_ADDRESS = "Leiden"
+PRIVACY_CONTACT_EMAIL = "privacy@economie071.nl"

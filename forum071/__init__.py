@@ -95,6 +95,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["cooked"] = markup_from_stored
 
+    from .account.views import bp as account_bp
     from .api.views import bp as api_bp
     from .auth import confirm, reset  # noqa: F401 (add the confirmation and reset views)
     from .auth.views import bp as auth_bp
@@ -121,6 +122,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (
         main_bp,
         auth_bp,
+        account_bp,
         themes_bp,
         projects_bp,
         threads_bp,

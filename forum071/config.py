@@ -148,3 +148,10 @@ RATELIMIT_RESET_ACCOUNT = "3 per hour; 10 per day"
 CONFIRM_EMAIL_MAX_AGE_SECONDS = 48 * 3600
 # "Send the link again": per member.
 RATELIMIT_CONFIRM_RESEND = "3 per hour; 10 per day"
+
+# The privacy statement (/privacy) names who is responsible for the members' data (the
+# controller, in the AVG/GDPR's words) and where to ask about it.
+PRIVACY_CONTROLLER_NAME = "Economie071"
+# Set the postal address in production; the default names only the region.
+PRIVACY_CONTROLLER_ADDRESS = "Leiden"
+PRIVACY_CONTACT_EMAIL = "privacy@economie071.nl"

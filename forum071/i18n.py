@@ -21,9 +21,10 @@ from babel.dates import DateTimePattern, parse_pattern
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
-from flask import Flask, current_app, g, has_app_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
+from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
@@ -36,8 +37,13 @@ LANGUAGE_SESSION_KEY = "language"
 
 
 def select_locale() -> str:
-    """Use the visitor's explicit choice, else their browser's preference, else Dutch."""
+    """Use a member's stored language, else the visitor's choice for this session, else
+    their browser's preference, else Dutch."""
     languages = current_app.config["LANGUAGES"]
+    # The member is loaded for the request anyway (their language comes in the same query).
+    stored = getattr(current_user, "language", None) if has_request_context() else None
+    if stored in languages:
+        return stored
     chosen = session.get(LANGUAGE_SESSION_KEY)
     if chosen in languages:
         return chosen

@@ -146,8 +146,20 @@ def localized(item: Any, field: str) -> str:
     return getattr(item, field)
 
 
+FORMER_MEMBER = _l("former member")
+
+
+def member_name(user: Any) -> str:
+    """How a member is named on pages: their username, or "former member" once they deleted
+    their account (its row keeps only a placeholder name)."""
+    if user is None or user.is_former_member:
+        return str(FORMER_MEMBER)
+    return user.username
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
+        member_name=member_name,
         ROLE_LABELS=ROLE_LABELS,
         KIND_LABELS=KIND_LABELS,
         PHASE_LABELS=PHASE_LABELS,

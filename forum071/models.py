@@ -35,6 +35,7 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    literal,
     or_,
     select,
     text,
@@ -241,6 +242,10 @@ class User(UserMixin, db.Model):
     # read and set up their profile but post nothing. Demo, CLI and older accounts count as
     # confirmed (auth.services.create_user, migration 0013_confirm).
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the member deleted their account (account.services.delete_account): the row
+    # stays, emptied of everything personal, so that the posts they chose to keep have an
+    # author ("former member") and every foreign key and query stays as it is.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @validates("username")
     def _keep_skeleton(self, key: str, username: str) -> str:
@@ -257,6 +262,10 @@ class User(UserMixin, db.Model):
     unread_notifications: int = 0
     # For moderators: how many items wait in the review queue (0 for everyone else).
     review_queue_count: int = 0
+
+    @property
+    def is_former_member(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_suspended(self) -> bool:
@@ -286,6 +295,23 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class ReleasedUsername(db.Model):
+    """A username freed by a deleted account, not to be registered again for a while (so
+    nobody passes for the member who left). Only a keyed hash of the name's skeleton is kept:
+    the name itself is gone with the account, and look-alikes are refused too."""
+
+    __tablename__ = "released_usernames"
+
+    name_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+def member_name_column(user: Any) -> ColumnElement[str]:
+    """A member's username for lists that print plain rows; "" for a former member (the
+    presenter shows the translated label)."""
+    return case((user.deleted_at.is_not(None), literal("")), else_=user.username)
 
 
 # One row: how many times content was written. Each writing transaction adds one (see
@@ -954,7 +980,7 @@ def open_questions(in_project: bool = False, limit: int = 5) -> Select[Any]:
             Thread.slug,
             Thread.title,
             Thread.post_count,
-            User.username.label("author_name"),
+            member_name_column(User).label("author_name"),
         )
         .join(User, User.id == Thread.author_id)
         # Written as in the partial index ix_threads_open_questions, literals included: SQLite
@@ -1039,7 +1065,11 @@ def officials_awaiting_verification() -> Select[tuple[User]]:
     """Officials whose work for a government body is not verified yet, longest waiting first."""
     return (
         select(User)
-        .where(User.role == Role.OFFICIAL.value, User.official_verified.is_(False))
+        .where(
+            User.role == Role.OFFICIAL.value,
+            User.official_verified.is_(False),
+            User.deleted_at.is_(None),
+        )
         .order_by(User.created_at, User.id)
     )
 
@@ -1070,6 +1100,7 @@ def review_queue_count_column() -> ColumnElement[int]:
         .where(
             waiting_user.role == Role.OFFICIAL.value,
             waiting_user.official_verified.is_(False),
+            waiting_user.deleted_at.is_(None),
         )
         .scalar_subquery()
     )

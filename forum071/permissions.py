@@ -195,6 +195,15 @@ def can_edit_profile(user: Any, profile_user: Any) -> bool:
     return _is_member(user) and not user.is_suspended and user.id == profile_user.id
 
 
+def can_delete_account(user: Any, other_active_admins: int) -> bool:
+    """Every member may delete their own account, a suspended one too (the right to erasure
+    does not depend on good conduct); an admin only while another active admin remains, so
+    that the forum never loses the last person who can grant roles."""
+    if not _is_member(user):
+        return False
+    return user.role != Role.ADMIN or other_active_admins > 0
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         can_start_thread=can_start_thread,

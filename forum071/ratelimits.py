@@ -18,6 +18,9 @@ What is counted:
 - password reset requests: per IP address, and per login name as typed (from all addresses
   together, whether the account exists or not), so nobody can fill a member's inbox.
 - confirmation links sent again, per member.
+- the current password typed in the account settings (a new password, deleting the account):
+  wrong ones, per member, as many as failed logins per account (RATELIMIT_LOGIN_ACCOUNT), so
+  that someone who got hold of a session cannot guess the password there either.
 - posts (threads and replies together) and flags: those accepted, per member.
 - searches by visitors who are not logged in (the search page and the API together), per IP
   address: each search costs the database real work. Members are not counted.
@@ -56,6 +59,11 @@ RATE_LIMITED_MESSAGE = _l(
     "we kept what you typed."
 )
 LOGIN_RATE_LIMITED_MESSAGE = _l("Too many login attempts. Wait %(seconds)s seconds and try again.")
+PASSWORD_RATE_LIMITED_MESSAGE = _l(
+    "Too many wrong passwords. Wait %(seconds)s seconds and try again."
+)
+# Set by a view whose current-password check failed: that request counts.
+PASSWORD_REFUSED = "password_refused"  # noqa: S105 - the name of a flag in g, no secret
 
 
 def client_ip() -> str:
@@ -95,6 +103,10 @@ def _reset_asked(response: Response) -> bool:
     return response.status_code in (302, 303)
 
 
+def _password_refused(response: Response) -> bool:
+    return bool(g.get(PASSWORD_REFUSED))
+
+
 def _accepted(response: Response) -> bool:
     return current_user.is_authenticated and response.status_code in (302, 303)
 
@@ -116,6 +128,9 @@ RULES: dict[str, tuple[str, Callable[[], str], str | None, Counts]] = {
     "reset_ip": ("RATELIMIT_RESET", client_ip, None, _reset_asked),
     "reset_account": ("RATELIMIT_RESET_ACCOUNT", login_account, None, _reset_asked),
     "confirm_resend": ("RATELIMIT_CONFIRM_RESEND", member, None, _accepted),
+    "password_check": (
+        "RATELIMIT_LOGIN_ACCOUNT", member, "password_check", _password_refused
+    ),
     "posts": ("RATELIMIT_POSTS", member, "posts", _accepted),
     "flags": ("RATELIMIT_FLAGS", member, "flags", _accepted),
     "search": ("RATELIMIT_SEARCH_ANONYMOUS", client_ip, "search", None),
@@ -141,6 +156,7 @@ def _mark(*rules: str, rerender: bool) -> Callable[[Callable[..., Any]], Callabl
 limit_login = _mark("login_ip", "login_account", "login_account_total", rerender=True)
 limit_registrations = _mark("register", rerender=True)
 limit_resets = _mark("reset_ip", "reset_account", rerender=True)
+limit_password_checks = _mark("password_check", rerender=True)
 limit_posts = _mark("posts", rerender=True)
 limit_confirm_resends = _mark("confirm_resend", rerender=False)
 limit_flags = _mark("flags", rerender=False)

@@ -83,8 +83,10 @@ def populate(app: Flask, make, runner) -> int:
     make.user("pitcher_backup")
     make.user("lid_backup", role="student")
     make.user("mod_backup", role="moderator")
-    pitcher, member, moderator = (
-        logged_in(app, name) for name in ("pitcher_backup", "lid_backup", "mod_backup")
+    make.user("vertrekker_backup")
+    pitcher, member, moderator, leaver = (
+        logged_in(app, name)
+        for name in ("pitcher_backup", "lid_backup", "mod_backup", "vertrekker_backup")
     )
     page = pitcher.get("/threads/new?kind=pitch").get_data(as_text=True)
     assert 'name="submission_id"' in page
@@ -121,6 +123,8 @@ def populate(app: Flask, make, runner) -> int:
         (member, "/projects/masterclass-circulaire-economie/follow", {}),
         (moderator, f"/moderation/threads/{thread_id}/lock", {"reason": "Even pauze"}),
         (member, "/auth/reset", {"login": "lid_backup"}),  # a mail in the outbox
+        # A deleted account leaves its name reserved (released_usernames).
+        (leaver, "/account/delete", {"password": PASSWORD, "posts": "keep"}),
     ]
     for client, url, data in steps:
         response = client.post(url, data=data)

@@ -128,6 +128,16 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/auth/confirm/<token>"): outcomes(400),
     ("POST", "/auth/confirm/resend"): members(),
     ("POST", "/language/<code>"): everyone(),
+    ("GET", "/privacy"): everyone(),
+    # One's own account: suspended members too (a password, their data, its deletion). The
+    # only admin of the world may not delete their account (someone must grant roles).
+    ("GET", "/account"): members(),
+    ("POST", "/account/password"): members(),
+    ("POST", "/account/language"): members(),
+    ("POST", "/account/logout-everywhere"): members(),
+    ("GET", "/account/export"): members(),
+    ("GET", "/account/delete"): members(),
+    ("POST", "/account/delete"): outcomes(OK, anonymous=LOGIN, admin=FORBIDDEN),
     ("GET", "/language/<code>"): everyone(),
     ("GET", "/themes/"): everyone(),
     ("GET", "/themes/<slug>"): everyone(),
@@ -221,7 +231,7 @@ INTERFACE = (
 )
 
 # Requests whose effect would spoil the rest of the walk go last.
-LAST = ("/auth/logout",)
+LAST = ("/auth/logout", "/account/logout-everywhere")
 
 
 def routes(app: Flask) -> set[tuple[str, str]]:
@@ -384,19 +394,28 @@ def test_every_route_for_role(app, make, role):
     world = build_world(app, make, role if role in AUTHORS else "entrepreneur")
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    if role != "anonymous":
-        response = client.post(
-            "/auth/login", data={"login": world.usernames[role], "password": PASSWORD}
-        )
-        assert response.status_code == 302, f"{role} could not log in"
-    token = client.csrf_token()
 
+    def log_in() -> str:
+        if role != "anonymous":
+            response = client.post(
+                "/auth/login", data={"login": world.usernames[role], "password": PASSWORD}
+            )
+            assert response.status_code == 302, f"{role} could not log in"
+        return client.csrf_token()
+
+    token = log_in()
     found = routes(app)
     order = sorted(
         found & EXPECTED.keys(), key=lambda item: (item[1] in LAST, item[0] == "POST", item[1])
     )
     mismatches = []
+    ended = False
     for method, rule_text in order:
+        if rule_text in LAST:
+            # Each of these ends the session: the next one starts from a new login.
+            if ended:
+                token = log_in()
+            ended = True
         rule = next(r for r in app.url_map.iter_rules() if r.rule == rule_text)
         _, path = rule.build(
             {name: world.values(rule_text)[name] for name in rule.arguments},

@@ -16,6 +16,7 @@ from ..models import (
     Project,
     Theme,
     Thread,
+    User,
     count_threads,
     in_project,
     latest_threads,
@@ -74,6 +75,11 @@ def project_json(project: Project) -> dict[str, Any]:
     }
 
 
+def _author(user: User) -> str | None:
+    """The author's username; None for a former member (their name is gone)."""
+    return None if user.is_former_member else user.username
+
+
 def thread_json(thread: Thread) -> dict[str, Any]:
     return {
         "id": thread.id,
@@ -81,7 +87,7 @@ def thread_json(thread: Thread) -> dict[str, Any]:
         "kind": thread.kind,
         "theme": thread.theme.slug,
         "projects": [project.slug for project in thread.projects],
-        "author": thread.author.username,
+        "author": _author(thread.author),
         "created_at": _iso(thread.created_at),
         "last_post_at": _iso(thread.last_post_at),
         "post_count": thread.post_count,
@@ -105,7 +111,7 @@ def post_json(post: Post) -> dict[str, Any]:
     return {
         "id": post.id,
         "number": post.number,
-        "author": post.author.username,
+        "author": _author(post.author),
         "created_at": _iso(post.created_at),
         "edited_at": _iso(post.edited_at),
         "body_html": post.body_html,
@@ -205,7 +211,7 @@ def search():
             "title": hit.title,
             "kind": hit.kind,
             "theme": hit.theme_slug,
-            "author": hit.author,
+            "author": hit.author or None,
             "created_at": _iso(hit.created_at),
             "answered": hit.is_question and hit.answered,
             "stage": hit.stage if hit.is_pitch else None,

@@ -24,6 +24,7 @@ from wtforms.validators import (
 
 from .. import passwords
 from ..extensions import db
+from ..i18n import format_timestamp
 from ..i18n import lazy_gettext as _l
 from ..labels import ROLE_LABELS
 from ..models import SELF_SERVICE_ROLES, Role, User
@@ -36,6 +37,7 @@ from ..names import (
     username_characters,
 )
 from ..ratelimits import LOGIN_RATE_LIMITED_MESSAGE, RateLimitAware
+from ..released_names import released_until
 
 # At registration an official names the kind of organisation, so the label says more.
 REGISTRATION_ROLE_LABELS = {
@@ -107,6 +109,15 @@ class RegisterForm(RateLimitAware, FlaskForm):
         taken = db.session.scalar(select(User.id).where(User.username == field.data))
         if taken is not None:
             raise ValidationError(_l("This username is taken. Choose another one."))
+        reserved_until = released_until(field.data)
+        if reserved_until is not None:
+            raise ValidationError(
+                _l(
+                    "This username belonged to an account that was deleted recently. It can "
+                    "be registered again from %(date)s; choose another one.",
+                    date=format_timestamp(reserved_until, "d MMMM yyyy"),
+                )
+            )
         similar = db.session.scalar(
             select(User.username).where(User.username_skeleton == skeleton(field.data))
         )

@@ -40,7 +40,10 @@ def find_account(login: str) -> User | None:
     """The account with this username or email address (as the login form takes it)."""
     login = normalise_username(login)
     return db.session.scalar(
-        select(User).where(or_(User.username == login, func.lower(User.email) == login))
+        select(User).where(
+            or_(User.username == login, func.lower(User.email) == login),
+            User.deleted_at.is_(None),  # a deleted account cannot log in or reset
+        )
     )
 
 

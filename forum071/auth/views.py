@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..forms import ActionForm, rerender_on_csrf_failure
-from ..i18n import LANGUAGE_SESSION_KEY
 from ..ratelimits import limit_login, limit_registrations
 from ..security import safe_next_url
+from ..sessions import end_all_sessions, start_session
 from . import confirm_services, services
 from .drafts import carried_draft, describe
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def _fresh_session() -> None:
-    """Empty the session (fixation, old CSRF tokens), keeping only the language choice."""
-    language = session.get(LANGUAGE_SESSION_KEY)
-    session.clear()
-    # Flask-WTF keeps this request's token in g: a form rendered after this point (the resume
-    # page) must carry a token of the new session, not the cleared one's.
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    if language:
-        session[LANGUAGE_SESSION_KEY] = language
-
-
-def _start_session(user, remember: bool = False) -> None:
-    # A fresh session at login: nothing from before the login carries over.
-    _fresh_session()
-    login_user(user, remember=remember)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -90,7 +73,7 @@ def login():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
             db.session.commit()  # keeps a password hash upgraded on this login
-            _start_session(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             resumed = describe(draft, user) if draft is not None else None
             if resumed is not None:
@@ -108,11 +91,7 @@ def logout():
     """Log out everywhere this session's cookie was copied to."""
     form = ActionForm()
     if form.validate_on_submit():
-        current_user.rotate_session_token()
+        end_all_sessions(current_user)
         db.session.commit()
-        # Clear first: logout_user() leaves a note in the session that makes Flask-Login
-        # delete the remember cookie, and clearing afterwards would drop that note.
-        _fresh_session()
-        logout_user()
         flash(_("You are logged out."), "info")
     return redirect(url_for("main.index"))

@@ -59,7 +59,7 @@ class Entry:
     published: datetime
     updated: datetime
     author_name: str
-    author_uri: str
+    author_uri: str | None  # None: a former member, who has no profile
     # Stored sanitised HTML (rendering.render_markdown's output); None leaves content out.
     content_html: str | None = None
     categories: tuple[Category, ...] = ()
@@ -98,7 +98,8 @@ def _add_entry(feed_element: ET.Element, entry: Entry) -> None:
     _add(element, "updated", rfc3339(entry.updated))
     author = _add(element, "author")
     _add(author, "name", entry.author_name)
-    _add(author, "uri", entry.author_uri)
+    if entry.author_uri is not None:
+        _add(author, "uri", entry.author_uri)
     for category in entry.categories:
         attributes = {"term": category.term, "label": category.label}
         if category.scheme:

@@ -18,12 +18,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..i18n import current_language
-from ..labels import KIND_LABELS, localized
+from ..labels import KIND_LABELS, localized, member_name
 from ..models import (
     Post,
     Project,
     Theme,
     Thread,
+    User,
     in_project,
     post_is_published,
     thread_is_listed,
@@ -154,12 +155,18 @@ def _thread_entry(thread: Thread, opening_post: Post | None) -> atom.Entry:
         link=thread_url(thread, _external=True),
         published=thread.created_at,
         updated=updated,
-        author_name=thread.author.username,
-        author_uri=url_for("users.show", username=thread.author.username, _external=True),
+        author_name=member_name(thread.author),
+        author_uri=_profile_uri(thread.author),
         # A hidden opening post stays out of the feed, as it stays off the thread page.
         content_html=opening_post.body_html if opening_post is not None else None,
         categories=tuple(categories),
     )
+
+
+def _profile_uri(user: User) -> str | None:
+    if user.is_former_member:
+        return None
+    return url_for("users.show", username=user.username, _external=True)
 
 
 def _post_entry(post: Post, thread: Thread) -> atom.Entry:
@@ -173,8 +180,8 @@ def _post_entry(post: Post, thread: Thread) -> atom.Entry:
         link=site_origin() + post_url(post, thread),
         published=post.created_at,
         updated=post.edited_at or post.created_at,
-        author_name=post.author.username,
-        author_uri=url_for("users.show", username=post.author.username, _external=True),
+        author_name=member_name(post.author),
+        author_uri=_profile_uri(post.author),
         content_html=post.body_html,
     )
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
 
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import LANGUAGE_SESSION_KEY
 from ..models import theme_rows
 from ..questions.filters import ThreadFilters, filtered_thread_page, pinned_above
+from ..released_names import RELEASED_NAME_DAYS
 from ..security import safe_next_url
 from ..threads.listing import Scope
 
@@ -48,8 +50,24 @@ def choose_language(code: str):
 
 @bp.post("/language/<code>")
 def set_language(code: str):
-    """Remember the visitor's language choice for this session."""
+    """Remember the language choice for this session, and on a member's account."""
     form = ActionForm()
     if form.validate_on_submit() and code in current_app.config["LANGUAGES"]:
         session[LANGUAGE_SESSION_KEY] = code
+        if current_user.is_authenticated:
+            current_user.language = code
+            db.session.commit()
     return redirect(safe_next_url(url_for("main.index")), 303)
+
+
+@bp.get("/privacy")
+def privacy():
+    """Show the privacy statement: what is stored, why, for how long, and whom to ask."""
+    config = current_app.config
+    return render_template(
+        "main/privacy.html",
+        controller_name=config["PRIVACY_CONTROLLER_NAME"],
+        controller_address=config["PRIVACY_CONTROLLER_ADDRESS"],
+        contact_email=config["PRIVACY_CONTACT_EMAIL"],
+        released_name_days=RELEASED_NAME_DAYS,
+    )

@@ -92,6 +92,38 @@ def remove_content(moderator: User, user: User, reason: str) -> tuple[int, int]:
             )
         )
     )
+    delete_threads(threads)
+    post_ids = list(
+        db.session.scalars(
+            select(Post.id).where(
+                Post.author_id == user.id, Post.state != ContentState.DELETED.value
+            )
+        )
+    )
+    if post_ids:
+        db.session.execute(
+            update(Post)
+            .where(Post.id.in_(post_ids))
+            .values(
+                state=ContentState.DELETED.value,
+                moderation_reason=reason[:500],
+                moderated_by_id=moderator.id,
+                moderated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        _resolve_flags(moderator, post_ids, now)
+    if not (user.is_suspended and user.suspended_until is None):
+        user.suspended_at = now
+        user.suspended_until = None
+        user.suspension_reason = reason
+    _log(moderator, "remove_content", user, reason, threads=len(threads), posts=len(post_ids))
+    return len(threads), len(post_ids)
+
+
+def delete_threads(threads: list) -> None:
+    """Mark threads (rows of id, theme_id, state) deleted, taking the published ones off the
+    theme and project counters and off the pinned places."""
     counted = [row for row in threads if row.state == ContentState.PUBLISHED.value]
     for theme_id, number in _tally(row.theme_id for row in counted).items():
         db.session.execute(
@@ -120,32 +152,6 @@ def remove_content(moderator: User, user: User, reason: str) -> tuple[int, int]:
             .values(state=ContentState.DELETED.value, pinned=False, pinned_globally=False)
             .execution_options(synchronize_session=False)
         )
-    post_ids = list(
-        db.session.scalars(
-            select(Post.id).where(
-                Post.author_id == user.id, Post.state != ContentState.DELETED.value
-            )
-        )
-    )
-    if post_ids:
-        db.session.execute(
-            update(Post)
-            .where(Post.id.in_(post_ids))
-            .values(
-                state=ContentState.DELETED.value,
-                moderation_reason=reason[:500],
-                moderated_by_id=moderator.id,
-                moderated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        _resolve_flags(moderator, post_ids, now)
-    if not (user.is_suspended and user.suspended_until is None):
-        user.suspended_at = now
-        user.suspended_until = None
-        user.suspension_reason = reason
-    _log(moderator, "remove_content", user, reason, threads=len(threads), posts=len(post_ids))
-    return len(threads), len(post_ids)
 
 
 def _tally(values) -> dict[int, int]:

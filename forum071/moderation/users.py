@@ -28,8 +28,8 @@ def _load_user(username: str) -> User:
     if not can_moderate(current_user):
         abort(403)
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
-    if user is None:
-        abort(404)
+    if user is None or user.is_former_member:
+        abort(404)  # a deleted account: nothing left to moderate
     return user
 
 

@@ -215,9 +215,11 @@ def follows_project(user: Any, project: Project) -> bool:
 
 def notification_text(notification: Notification) -> str:
     """What happened, in the reader's language, as plain text (templates escape it)."""
-    actor = notification.actor.username if notification.actor else _("A former member")
+    actor = notification.actor
+    known = actor is not None and not actor.is_former_member
+    name = actor.username if known else _("A former member")
     thread = notification.thread.title if notification.thread else ""
-    return str(NOTIFICATION_LABELS[notification.kind] % {"actor": actor, "thread": thread})
+    return str(NOTIFICATION_LABELS[notification.kind] % {"actor": name, "thread": thread})
 
 
 def notification_target(notification: Notification) -> str:

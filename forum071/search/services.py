@@ -57,6 +57,7 @@ from ..models import (
     Thread,
     ThreadKind,
     User,
+    member_name_column,
     thread_projects,
     utcnow,
 )
@@ -381,9 +382,11 @@ def _plan(shape: _Shape) -> _Plan:
         )
     if shape.author:
         author = bindparam("author", type_=String)
+        users = User.__table__.c
+        # Not a former member's placeholder name: their posts are not to be gathered by it.
         conditions.append(
             posts.author_id
-            == select(User.__table__.c.id).where(User.__table__.c.username == author)
+            == select(users.id).where(users.username == author, users.deleted_at.is_(None))
             .scalar_subquery()
         )  # fmt: skip
     if shape.date_from:
@@ -520,7 +523,7 @@ def _facet_query(plan: _Plan, shape: _Shape) -> Select[Any]:
         ),
         select(literal("author", String), users.username, top_authors.c.n).select_from(
             top_authors.join(User.__table__, users.id == top_authors.c.author_id)
-        ),
+        ).where(users.deleted_at.is_(None)),  # a former member is no author to filter by
         *(
             select(literal("period", String), literal(name, String), func.count())
             .select_from(candidates)
@@ -564,7 +567,7 @@ def _results_query(plan: _Plan, shape: _Shape) -> Select[Any]:
         themes.slug.label("theme_slug"),
         themes.name.label("theme_name"),
         themes.name_en.label("theme_name_en"),
-        User.__table__.c.username,
+        member_name_column(User.__table__.c).label("username"),
         plan.snippet.label("snippet"),
     )
     page = bindparam("offset", type_=Integer)

@@ -137,7 +137,8 @@ class _ShownHit:
                 "themes.show", slug=hit.theme_slug
             )
         self.theme_label = (labels.english and hit.theme_name_en) or hit.theme_name
-        self.byline = words["by"] % {"name": hit.author}
+        # "": a former member (search.services selects member_name_column).
+        self.byline = words["by"] % {"name": hit.author or words["former"]}
         created_at: datetime = hit.created_at
         self.iso = created_at.isoformat()
         self.when = format_timestamp(created_at)
@@ -197,7 +198,8 @@ def _page(results: SearchResults) -> dict[str, Any]:
     ]  # fmt: skip
     if results.hits:
         words = {"answered": _("Answered"), "unanswered": _("Unanswered"),
-                 "by": _("by %(name)s"), "reply": _("reply %(num)d")}  # fmt: skip
+                 "by": _("by %(name)s"), "former": _("former member"),
+                 "reply": _("reply %(num)d")}  # fmt: skip
         theme_urls: dict[str, str] = {}
         page["hits"] = [_ShownHit(hit, labels, words, theme_urls) for hit in results.hits]
     page["facets"] = _facets(results, links, labels, active)

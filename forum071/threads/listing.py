@@ -29,6 +29,7 @@ from ..models import (
     Theme,
     Thread,
     User,
+    member_name_column,
     thread_is_listed,
     thread_projects,
 )
@@ -61,8 +62,8 @@ def thread_rows_select() -> Select[Any]:
             Theme.slug.label("theme_slug"),
             Theme.name.label("theme_name"),
             Theme.name_en.label("theme_name_en"),
-            _author.username.label("author_name"),
-            _last_poster.username.label("last_poster_name"),
+            member_name_column(_author).label("author_name"),
+            member_name_column(_last_poster).label("last_poster_name"),
         )
         .join(Theme, Theme.id == Thread.theme_id)
         .join(_author, _author.id == Thread.author_id)
@@ -185,6 +186,7 @@ class ListedThread:
     def present(self) -> ThreadRow:
         row = self.columns
         by = gettext("by %(name)s")
+        former = gettext("former member")
         english = current_language() == "en"
         return ThreadRow(
             id=row.id,
@@ -196,11 +198,16 @@ class ListedThread:
             theme_url=cached_url_for("themes.show", slug=row.theme_slug),
             theme_name=(row.theme_name_en if english and row.theme_name_en else row.theme_name),
             projects=self.projects,
-            author_line=by % {"name": row.author_name},
+            author_line=by % {"name": row.author_name or former},
             replies_text=ngettext("%(num)d reply", "%(num)d replies", max(row.post_count - 1, 0)),
             last_activity_iso=row.last_post_at.isoformat(),
             last_activity_text=format_timestamp(row.last_post_at),
-            last_poster_line=(by % {"name": row.last_poster_name}) if row.last_poster_name else "",
+            # None: nobody replied yet; "": a former member (member_name_column).
+            last_poster_line=(
+                by % {"name": row.last_poster_name or former}
+                if row.last_poster_name is not None
+                else ""
+            ),
         )
 
 

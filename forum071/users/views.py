@@ -28,7 +28,7 @@ PROFILE_POSTS = 20
 
 def _load_user(username: str) -> User:
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
-    if user is None:
+    if user is None or user.is_former_member:
         abort(404)
     return user
 
@@ -84,8 +84,8 @@ def show(username: str):
     row = db.session.execute(
         select(User, thread_total).where(User.username == normalise_username(username))
     ).first()
-    if row is None:
-        abort(404)
+    if row is None or row[0].is_former_member:
+        abort(404)  # a deleted account has no profile
     user, total = row
     page = paginate_bound(
         partial(load_unfiltered_page, Scope.AUTHOR),

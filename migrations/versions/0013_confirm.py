@@ -1,14 +1,14 @@
 """email confirmation: users.email_confirmed_at (existing accounts count as confirmed)
 
 Revision ID: 0013_confirm
-Revises: 0011_mail
+Revises: 0012_account
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_confirm"
-down_revision = "0011_mail"
+down_revision = "0012_account"
 branch_labels = None
 depends_on = None
 

@@ -97,7 +97,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from .account.views import bp as account_bp
     from .api.views import bp as api_bp
-    from .auth import reset  # noqa: F401 (adds the password reset views to auth_bp)
+    from .auth import confirm, reset  # noqa: F401 (add the confirmation and reset views)
     from .auth.views import bp as auth_bp
     from .feeds.views import bp as feeds_bp
     from .health import bp as health_bp

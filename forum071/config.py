@@ -144,6 +144,11 @@ PASSWORD_RESET_MAX_AGE_SECONDS = 3600
 RATELIMIT_RESET = "10 per hour; 30 per day"
 RATELIMIT_RESET_ACCOUNT = "3 per hour; 10 per day"
 
+# A confirmation link (mailed at registration) works this long, once.
+CONFIRM_EMAIL_MAX_AGE_SECONDS = 48 * 3600
+# "Send the link again": per member.
+RATELIMIT_CONFIRM_RESEND = "3 per hour; 10 per day"
+
 # The privacy statement (/privacy) names who is responsible for the members' data (the
 # controller, in the AVG/GDPR's words) and where to ask about it.
 PRIVACY_CONTROLLER_NAME = "Economie071"

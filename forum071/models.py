@@ -238,6 +238,10 @@ class User(UserMixin, db.Model):
     # Set when the mail server refused the address for good (a 5xx for the recipient); mail
     # to it is not tried again until the address changes.
     email_bouncing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the member opened the confirmation link mailed at registration; until then they
+    # read and set up their profile but post nothing. Demo, CLI and older accounts count as
+    # confirmed (auth.services.create_user, migration 0013_confirm).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the member deleted their account (account.services.delete_account): the row
     # stays, emptied of everything personal, so that the posts they chose to keep have an
     # author ("former member") and every foreign key and query stays as it is.
@@ -268,6 +272,10 @@ class User(UserMixin, db.Model):
         if self.suspended_at is None:
             return False
         return self.suspended_until is None or self.suspended_until > utcnow()
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def sector(self) -> Sector | None:

@@ -17,6 +17,7 @@ class Refusal(StrEnum):
     """Why a member may not post somewhere (the view tells them, and keeps what they typed)."""
 
     SUSPENDED = "suspended"
+    UNCONFIRMED = "unconfirmed"
     CLOSED = "closed"
     LOCKED = "locked"
     UNPUBLISHED = "unpublished"
@@ -26,12 +27,23 @@ def _is_member(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated)
 
 
+def posting_refusal(user: Any) -> Refusal | None:
+    """Why this member may post nothing anywhere: suspended, or the address not yet
+    confirmed; None when they may."""
+    if user.is_suspended:
+        return Refusal.SUSPENDED
+    if not user.is_confirmed:
+        return Refusal.UNCONFIRMED
+    return None
+
+
 def _may_post(user: Any) -> bool:
-    """Members who are not suspended may act; a suspended account (staff too) can only read.
+    """Confirmed members who are not suspended may act; a suspended or unconfirmed account
+    (staff too) can only read.
 
     Every power below starts here, so a suspension ends all of them at once.
     """
-    return _is_member(user) and not user.is_suspended
+    return _is_member(user) and posting_refusal(user) is None
 
 
 def _is_staff(user: Any) -> bool:
@@ -56,8 +68,9 @@ def reply_refusal(user: Any, thread: Thread) -> Refusal | None:
     Closed or locked threads take no replies; moderators may still reply to a locked thread,
     to explain the lock.
     """
-    if user.is_suspended:
-        return Refusal.SUSPENDED
+    refusal = posting_refusal(user)
+    if refusal is not None:
+        return refusal
     if thread.closed:
         return Refusal.CLOSED
     if not thread.is_published:
@@ -177,8 +190,9 @@ def can_post_pitch_update(user: Any, thread: Thread) -> bool:
 
 
 def can_edit_profile(user: Any, profile_user: Any) -> bool:
-    """Members edit their own profile; a suspended member publishes nothing, there either."""
-    return _may_post(user) and user.id == profile_user.id
+    """Members edit their own profile (before confirming their address too); a suspended
+    member publishes nothing, there either."""
+    return _is_member(user) and not user.is_suspended and user.id == profile_user.id
 
 
 def can_delete_account(user: Any, other_active_admins: int) -> bool:

@@ -17,6 +17,7 @@ What is counted:
   together behind one address is not stopped by its own typing errors.
 - password reset requests: per IP address, and per login name as typed (from all addresses
   together, whether the account exists or not), so nobody can fill a member's inbox.
+- confirmation links sent again, per member.
 - the current password typed in the account settings (a new password, deleting the account):
   wrong ones, per member, as many as failed logins per account (RATELIMIT_LOGIN_ACCOUNT), so
   that someone who got hold of a session cannot guess the password there either.
@@ -126,6 +127,7 @@ RULES: dict[str, tuple[str, Callable[[], str], str | None, Counts]] = {
     "register": ("RATELIMIT_REGISTER", client_ip, None, _registered),
     "reset_ip": ("RATELIMIT_RESET", client_ip, None, _reset_asked),
     "reset_account": ("RATELIMIT_RESET_ACCOUNT", login_account, None, _reset_asked),
+    "confirm_resend": ("RATELIMIT_CONFIRM_RESEND", member, None, _accepted),
     "password_check": (
         "RATELIMIT_LOGIN_ACCOUNT", member, "password_check", _password_refused
     ),
@@ -156,6 +158,7 @@ limit_registrations = _mark("register", rerender=True)
 limit_resets = _mark("reset_ip", "reset_account", rerender=True)
 limit_password_checks = _mark("password_check", rerender=True)
 limit_posts = _mark("posts", rerender=True)
+limit_confirm_resends = _mark("confirm_resend", rerender=False)
 limit_flags = _mark("flags", rerender=False)
 # The 429 of a search is the error page, whose header keeps the query in the search box.
 limit_anonymous_searches = _mark("search", rerender=False)

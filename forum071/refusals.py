@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from .errors import error_response
 from .models import Post, User
 from .moderation.services import handled_last_by
-from .permissions import Refusal
+from .permissions import Refusal, posting_refusal
 
 
 def suspension_message(user: Any) -> str:
@@ -29,10 +29,26 @@ def suspension_message(user: Any) -> str:
     )
 
 
+def unconfirmed_message(user: Any) -> str:
+    """What a member who has not confirmed their address yet is told where they would post."""
+    return _(
+        "Confirm your email address first: open the link we mailed to %(email)s. No mail? "
+        "Send the link again with the button at the top of this page; we kept what you typed.",
+        email=user.email,
+    )
+
+
+def posting_refusal_message(refusal: Refusal, user: Any) -> str:
+    """Why this member may post nothing at all (permissions.posting_refusal)."""
+    if refusal == Refusal.UNCONFIRMED:
+        return unconfirmed_message(user)
+    return suspension_message(user)
+
+
 def refusal_message(refusal: Refusal, user: Any) -> str:
     """Why a reply (or another post) was not accepted."""
-    if refusal == Refusal.SUSPENDED:
-        return suspension_message(user)
+    if refusal in (Refusal.SUSPENDED, Refusal.UNCONFIRMED):
+        return posting_refusal_message(refusal, user)
     if refusal == Refusal.CLOSED:
         return _("This thread is closed: it takes no new replies.")
     if refusal == Refusal.LOCKED:
@@ -41,8 +57,10 @@ def refusal_message(refusal: Refusal, user: Any) -> str:
 
 
 def suspended_response(user: Any) -> Response:
-    """A 403 page that tells a suspended member why they cannot do this (no form to keep)."""
-    return error_response(403, suspension_message(user))
+    """A 403 page that tells a suspended (or unconfirmed) member why they cannot do this (no
+    form to keep)."""
+    refusal = posting_refusal(user)
+    return error_response(403, posting_refusal_message(refusal, user) if refusal else None)
 
 
 def already_handled_message(moderator: User, post: Post) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -75,3 +76,24 @@ def text_part(message: EmailMessage) -> str:
 
 def html_part(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+CONFIRM_PATH = re.compile(r"/auth/confirm/[\w.-]+")
+
+
+def confirm_from_outbox(app, client, address: str) -> None:
+    """Open the confirmation link of the newest mail queued to ``address`` (no worker, no
+    SMTP: for tests that register only to go on posting)."""
+    from sqlalchemy import select
+
+    from forum071.extensions import db
+    from forum071.models import OutgoingMail
+
+    with app.app_context():
+        body = db.session.scalars(
+            select(OutgoingMail.text_body)
+            .where(OutgoingMail.recipient == address, OutgoingMail.kind == "confirm_email")
+            .order_by(OutgoingMail.id.desc())
+        ).first()
+    assert body is not None, f"no confirmation mail to {address}"
+    assert client.get(CONFIRM_PATH.search(body).group(0)).status_code == 302

@@ -6,6 +6,7 @@ import re
 import uuid
 
 from tests.conftest import CSRFClient
+from tests.smtp_server import confirm_from_outbox
 
 PASSWORD = "paars-fiets-onder-de-brug"
 
@@ -24,6 +25,10 @@ def register(app, username: str, role: str) -> CSRFClient:
             "organisation": "",
         },
     )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    # Registration no longer logs in: confirm the address, then log in.
+    confirm_from_outbox(app, client, f"{username}@example.org")
+    response = client.post("/auth/login", data={"login": username, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 

@@ -122,6 +122,11 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/auth/reset/sent"): everyone(),
     ("GET", "/auth/reset/<token>"): everyone(),
     ("POST", "/auth/reset/<token>"): everyone(),
+    # Email confirmation: the walk's token is not a confirmation link, for anyone (400, the
+    # "ask for a new link" page); sending the link again is for members.
+    ("GET", "/auth/register/sent"): everyone(),
+    ("GET", "/auth/confirm/<token>"): outcomes(400),
+    ("POST", "/auth/confirm/resend"): members(),
     ("POST", "/language/<code>"): everyone(),
     ("GET", "/privacy"): everyone(),
     # One's own account: suspended members too (a password, their data, its deletion). The
@@ -364,7 +369,7 @@ def outcome_of(response) -> object:
     location = response.headers.get("Location", "")
     if status == 401 or (300 <= status < 400 and urlsplit(location).path == "/auth/login"):
         return LOGIN
-    if status in (403, 404):
+    if status in (400, 403, 404):
         return status
     if status < 400 or status in (409, 422):
         return OK

@@ -1,10 +1,13 @@
+from tests.smtp_server import confirm_from_outbox
+
+
 def test_front_page_lists_themes(client):
     response = client.get("/")
     assert response.status_code == 200
     assert "Circulaire economie" in response.get_data(as_text=True)
 
 
-def test_register_then_ask_question(client, auth):
+def test_register_then_ask_question(app, client, auth):
     response = client.post(
         "/auth/register",
         data={
@@ -17,6 +20,9 @@ def test_register_then_ask_question(client, auth):
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+    # Registration no longer logs in: confirm the address, log in, then post.
+    confirm_from_outbox(app, client, "o1@example.org")
+    assert auth.login("ondernemer1", "paars-fiets-onder-de-brug").status_code == 302
     response = client.post(
         "/threads/new",
         data={

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -128,13 +128,6 @@ class RegisterForm(RateLimitAware, FlaskForm):
                     "another one.",
                     name=similar,
                 )
-            )
-
-    def validate_email(self, field: StringField) -> None:
-        taken = db.session.scalar(select(User.id).where(func.lower(User.email) == field.data))
-        if taken is not None:
-            raise ValidationError(
-                _l("This address cannot be used for a new account. If it is yours, log in.")
             )
 
     def validate_password(self, field: PasswordField) -> None:

@@ -6,15 +6,26 @@ from sqlalchemy import func, or_, select
 
 from .. import passwords
 from ..extensions import db
-from ..models import Role, User
+from ..models import Role, User, utcnow
 from ..names import normalise_username
 
 
 def create_user(
-    username: str, email: str, password: str, role: Role | str, organisation: str = ""
+    username: str,
+    email: str,
+    password: str,
+    role: Role | str,
+    organisation: str = "",
+    *,
+    confirmed: bool = True,
 ) -> User:
-    """Add a new account (not committed); the password is hashed here and nowhere else."""
+    """Add a new account (not committed); the password is hashed here and nowhere else.
+
+    Accounts made by the CLI and the demo seed count as confirmed; registration passes
+    ``confirmed=False`` and mails a link (auth.confirm_services).
+    """
     user = User(
+        email_confirmed_at=utcnow() if confirmed else None,
         username=normalise_username(username),
         email=email.strip().lower(),
         password_hash=passwords.hash_password(password),

@@ -12,7 +12,7 @@ from ..forms import ActionForm, rerender_on_csrf_failure
 from ..ratelimits import limit_login, limit_registrations
 from ..security import safe_next_url
 from ..sessions import end_all_sessions, start_session
-from . import services
+from . import confirm_services, services
 from .drafts import carried_draft, describe
 from .forms import LoginForm, RegisterForm
 
@@ -23,7 +23,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 @rerender_on_csrf_failure
 @limit_registrations
 def register():
-    """Create an account and log it in."""
+    """Create an unconfirmed account and mail it a confirmation link."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
@@ -37,25 +37,25 @@ def register():
             valid = False
             form.password.errors.append(_("Enter your password again and send the form."))
     if valid:
-        user = services.create_user(
-            form.username.data,
-            form.email.data,
-            form.password.data,
-            form.role.data,
-            form.organisation.data or "",
-        )
+        # A taken address gets exactly the answer a new one gets (SECURITY.md R10): nobody is
+        # logged in, and its owner is mailed instead (confirm_services.register).
         try:
+            confirm_services.register(
+                form.username.data,
+                form.email.data,
+                form.password.data,
+                form.role.data,
+                form.organisation.data or "",
+            )
             db.session.commit()
         except IntegrityError:
-            # Someone registered the same name or address between validation and commit.
+            # Someone took the same name or address between validation and commit: the name
+            # is said (usernames are public), the address is answered as always.
             db.session.rollback()
-            form.username.errors.append(
-                _("This username or email address was just taken. Choose another one.")
-            )
-        else:
-            start_session(user)
-            flash(_("Welcome to Forum071, %(name)s!", name=user.username), "success")
-            return redirect(safe_next_url(url_for("main.index")))
+            if confirm_services.username_taken(form.username.data):
+                form.username.errors.append(_("This username was just taken. Choose another one."))
+                return render_template("auth/register.html", form=form), 422
+        return redirect(url_for("auth.register_sent"))
     return render_template("auth/register.html", form=form), 200 if not form.errors else 422
 
 

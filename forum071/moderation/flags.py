@@ -11,9 +11,9 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..i18n import lazy_gettext as _l
 from ..models import Post
-from ..permissions import can_flag
+from ..permissions import can_flag, posting_refusal
 from ..ratelimits import limit_flags
-from ..refusals import suspension_message
+from ..refusals import posting_refusal_message
 from ..security import safe_next_url
 from ..threads.views import post_url
 from . import post_services
@@ -49,9 +49,11 @@ def flag(post_id: int):
     post = load_post(post_id)
     form = FlagForm()
     if not can_flag(current_user, post):
-        # Said in words, with the note kept: suspended, or flagged (and since hidden) before.
-        if current_user.is_suspended:
-            return _refused(form, post, suspension_message(current_user), 403)
+        # Said in words, with the note kept: suspended or unconfirmed, or flagged (and since
+        # hidden) before.
+        refusal = posting_refusal(current_user)
+        if refusal is not None:
+            return _refused(form, post, posting_refusal_message(refusal, current_user), 403)
         if post_services.has_flagged(current_user, post):
             return _refused(form, post, ALREADY_FLAGGED, 409)
         abort(403)

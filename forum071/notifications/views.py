@@ -24,7 +24,8 @@ from ..extensions import db
 from ..labels import NOTIFICATION_LABELS
 from ..models import Notification, Post, Project, Theme, Thread
 from ..pagination import paginate
-from ..permissions import can_follow, can_support
+from ..permissions import can_follow, can_support, posting_refusal
+from ..refusals import suspended_response
 from ..security import safe_next_url
 from ..threads.views import post_url, thread_url
 from . import services, supports
@@ -63,6 +64,8 @@ def support(post_id: int):
     """Support someone else's post, once."""
     post = _load_post(post_id)
     if not can_support(current_user, post):
+        if posting_refusal(current_user) is not None:
+            return suspended_response(current_user)  # says why: suspended or unconfirmed
         abort(403)
     _check_button()
     target = post_url(post, post.thread)

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..forms import rerender_on_csrf_failure
 from ..models import PitchStage, PitchUpdate, Thread, thread_with_context
-from ..permissions import can_post_pitch_update
-from ..refusals import suspension_message
+from ..permissions import can_post_pitch_update, posting_refusal
+from ..refusals import posting_refusal_message
 from ..threads.views import thread_url
 from . import services
 from .forms import PitchUpdateForm
@@ -32,11 +32,13 @@ def post_update(thread_id: int):
     thread = db.session.execute(thread_with_context(thread_id)).unique().scalar_one_or_none()
     if thread is None:
         abort(404)
-    # A suspended pitcher is told why, with the text they typed, rather than a bare 403.
-    suspended_pitcher = (
-        current_user.is_suspended and thread.is_pitch and thread.author_id == current_user.id
+    # A suspended (or unconfirmed) pitcher is told why, with the text they typed, rather than
+    # a bare 403.
+    refusal = posting_refusal(current_user)
+    refused_pitcher = (
+        refusal is not None and thread.is_pitch and thread.author_id == current_user.id
     )
-    if not can_post_pitch_update(current_user, thread) and not suspended_pitcher:
+    if not can_post_pitch_update(current_user, thread) and not refused_pitcher:
         abort(403)
     form = PitchUpdateForm(
         data={
@@ -45,8 +47,8 @@ def post_update(thread_id: int):
             "ask_categories": list(thread.ask_categories or []),
         }
     )
-    if suspended_pitcher:
-        form.form_errors.append(suspension_message(current_user))
+    if refused_pitcher:
+        form.form_errors.append(posting_refusal_message(refusal, current_user))
         return render_template("pitches/post_update.html", form=form, thread=thread), 403
     if form.validate_on_submit():
         fields = form.update_fields()

@@ -23,8 +23,9 @@ from ..permissions import (
     can_see_redacted_versions,
     can_see_thread,
     edit_needs_reason,
+    posting_refusal,
 )
-from ..refusals import suspension_message
+from ..refusals import posting_refusal_message
 from . import history as post_history
 from . import services
 from .forms import EditPostForm
@@ -46,13 +47,15 @@ def edit_post(post_id: int):
     )
     if post is None:
         abort(404)
-    # A suspended author is told why, with the text they typed, rather than a bare 403.
-    suspended_author = (
-        current_user.is_suspended
+    # A suspended (or unconfirmed) author is told why, with the text they typed, rather than
+    # a bare 403.
+    refusal = posting_refusal(current_user)
+    refused_author = (
+        refusal is not None
         and post.author_id == current_user.id
         and post.state != "deleted"
     )
-    if not can_edit_post(current_user, post) and not suspended_author:
+    if not can_edit_post(current_user, post) and not refused_author:
         abort(403)
     needs_reason = edit_needs_reason(current_user, post)
     may_redact = can_redact_post(current_user, post)
@@ -62,8 +65,8 @@ def edit_post(post_id: int):
     else:
         form = EditPostForm(data=data)
     form.for_post(post)
-    if suspended_author:
-        form.form_errors.append(suspension_message(current_user))
+    if refused_author:
+        form.form_errors.append(posting_refusal_message(refusal, current_user))
         page = render_template("threads/edit_post.html", form=form, post=post, conflict=False)
         return page, 403
     if form.validate_on_submit():

@@ -38,10 +38,11 @@ from ..permissions import (
     can_reply,
     can_see_thread,
     can_start_thread,
+    posting_refusal,
     reply_refusal,
 )
 from ..ratelimits import limit_posts
-from ..refusals import refusal_message, suspended_response, suspension_message
+from ..refusals import refusal_message, suspended_response
 from ..urls import cached_url_for
 from . import services
 from .forms import NewThreadForm, ReplyForm
@@ -209,8 +210,8 @@ def create():
     form = NewThreadForm()
     form.set_choices(themes, projects)
     if not may_start:
-        # Suspended while writing: the form comes back with the text and why.
-        form.form_errors.append(suspension_message(current_user))
+        # Suspended (or not confirmed) while writing: the form comes back with the text and why.
+        form.form_errors.append(refusal_message(posting_refusal(current_user), current_user))
         return _render_create(form, 403)
     if request.method == "GET":
         form.kind.data = request.args.get("kind", form.kind.data)

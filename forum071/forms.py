@@ -7,11 +7,21 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField, ValidationError
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import EqualTo, InputRequired
 
+from . import passwords
 from .extensions import db
 from .i18n import lazy_gettext as _l
 from .models import User
@@ -148,3 +158,28 @@ def markdown_body_validator(form: FlaskForm, field: Any) -> None:
         render_body(text)
     except RenderError as error:
         raise ValidationError(str(BODY_CANNOT_RENDER)) from error
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password for ``user``, under the same policy as at registration."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired()],
+        description=_l("At least 10 characters. A few unusual words make a strong password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_password(self, field: PasswordField) -> None:
+        problems = passwords.password_problems(
+            field.data or "", username=self.user.username, email=self.user.email
+        )
+        if problems:
+            raise ValidationError(" ".join(problem.render(gettext) for problem in problems))

@@ -11,12 +11,16 @@ endpoint, its values and where the app is mounted, so templates get a memoised u
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, current_app, has_request_context, request, url_for
 from werkzeug.routing import MapAdapter
+
+if TYPE_CHECKING:
+    from .models import Post, Thread
 
 
 class SiteFlask(Flask):
@@ -84,3 +88,25 @@ def init_app(app: Flask) -> None:
     check_site_url(app)
     app.extensions["forum071_urls"] = {}
     app.jinja_env.globals["url_for"] = cached_url_for
+
+
+def thread_url(thread: Thread, **values) -> str:
+    """The canonical address of a thread: its id and, when the title has one, its slug."""
+    return cached_url_for("threads.show", thread_id=thread.id, slug=thread.slug or None, **values)
+
+
+def post_url(post: Post, thread: Thread | None = None) -> str:
+    """The address of the thread page that shows this post, anchored at it.
+
+    A reply waiting for review has no number yet: its author finds it after the last page's
+    posts.
+    """
+    thread = thread or post.thread
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    if post.number is None:
+        page = max(1, math.ceil(thread.post_count / per_page))
+        anchor = f"post-pending-{post.id}"
+    else:
+        page = math.ceil(post.number / per_page)
+        anchor = f"post-{post.number}"
+    return thread_url(thread, page=page if page > 1 else None, _anchor=anchor)

@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, SelectChoice, ValidationError
+from wtforms import PasswordField, RadioField, SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from .. import passwords
+from ..forms import NewPasswordForm
 from ..i18n import lazy_gettext as _l
 from ..ratelimits import PASSWORD_RATE_LIMITED_MESSAGE, RateLimitAware
 
 LANGUAGE_CHOICES = (("nl", "Nederlands"), ("en", "English"))
 
 
-class PasswordChangeForm(RateLimitAware, FlaskForm):
+class PasswordChangeForm(RateLimitAware, NewPasswordForm):
     rate_limit_field = "current_password"
     rate_limit_message = PASSWORD_RATE_LIMITED_MESSAGE
 
     current_password = PasswordField(
         _l("Current password"), validators=[InputRequired(), Length(max=1024)]
     )
-    password = PasswordField(
-        _l("New password"),
-        validators=[InputRequired()],
-        description=_l("At least 10 characters. A few unusual words make a strong password."),
-    )
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
-
-    def __init__(self, user, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def validate_password(self, field: PasswordField) -> None:
-        # The policy of registration (passwords.py), against this member's name and address.
-        problems = passwords.password_problems(
-            field.data or "", username=self.user.username, email=self.user.email
-        )
-        if problems:
-            raise ValidationError(" ".join(problem.render(gettext) for problem in problems))
 
 
 class LanguageForm(FlaskForm):

@@ -30,7 +30,7 @@ from ..models import (
 from ..pagination import paginate, requested_page
 from ..questions.filters import ThreadFilters
 from ..ratelimits import limit_anonymous_searches
-from ..threads.views import thread_url
+from ..urls import thread_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

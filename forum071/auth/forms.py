@@ -24,6 +24,7 @@ from wtforms.validators import (
 
 from .. import passwords
 from ..extensions import db
+from ..forms import NewPasswordForm
 from ..i18n import format_timestamp
 from ..i18n import lazy_gettext as _l
 from ..labels import ROLE_LABELS
@@ -162,26 +163,5 @@ class ResetRequestForm(RateLimitAware, FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
-    """A new password for ``user``, under the same policy as at registration."""
-
-    password = PasswordField(
-        _l("New password"),
-        validators=[InputRequired()],
-        description=_l("At least 10 characters. A few unusual words make a strong password."),
-    )
-    confirm = PasswordField(
-        _l("Repeat password"),
-        validators=[InputRequired(), EqualTo("password", message=_l("The passwords differ."))],
-    )
-
-    def __init__(self, user: User, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def validate_password(self, field: PasswordField) -> None:
-        problems = passwords.password_problems(
-            field.data or "", username=self.user.username, email=self.user.email
-        )
-        if problems:
-            raise ValidationError(" ".join(problem.render(gettext) for problem in problems))
+class ResetPasswordForm(NewPasswordForm):
+    """A new password after a reset link, under the same policy as at registration."""

@@ -31,8 +31,7 @@ from ..models import (
     thread_with_context,
 )
 from ..moderation.thread_services import merged_into
-from ..threads.views import post_url, thread_url
-from ..urls import site_origin
+from ..urls import post_url, site_origin, thread_url
 from . import atom
 
 bp = Blueprint("feeds", __name__)

@@ -15,7 +15,7 @@ from ..permissions import can_flag, posting_refusal
 from ..ratelimits import limit_flags
 from ..refusals import posting_refusal_message
 from ..security import safe_next_url
-from ..threads.views import post_url
+from ..urls import post_url
 from . import post_services
 from .post_forms import FLAG_REASON_LABELS, FlagForm
 

@@ -13,7 +13,7 @@ from ..models import Post, User
 from ..permissions import can_moderate
 from ..refusals import already_handled_message
 from ..security import safe_next_url
-from ..threads.views import post_url
+from ..urls import post_url
 from . import post_services
 from .flags import load_post
 from .post_forms import PostActionForm, ReasonRequiredForm

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms import invalid_status, rerender_on_csrf_failure
 from ..models import Post, Thread, projects_in_order, themes_in_order, thread_with_context
 from ..permissions import can_moderate
-from ..threads.views import thread_url
+from ..urls import thread_url
 from . import thread_services as services
 from .thread_forms import LockForm, MergeForm, MoveForm, PinForm, ReasonForm, SplitForm
 

@@ -27,7 +27,7 @@ from ..pagination import paginate
 from ..permissions import can_follow, can_support, posting_refusal
 from ..refusals import suspended_response
 from ..security import safe_next_url
-from ..threads.views import post_url, thread_url
+from ..urls import post_url, thread_url
 from . import services, supports
 from .forms import ButtonForm
 

@@ -12,7 +12,7 @@ from ..forms import rerender_on_csrf_failure
 from ..models import PitchStage, PitchUpdate, Thread, thread_with_context
 from ..permissions import can_post_pitch_update, posting_refusal
 from ..refusals import posting_refusal_message
-from ..threads.views import thread_url
+from ..urls import thread_url
 from . import services
 from .forms import PitchUpdateForm
 

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms import invalid_status, rerender_on_csrf_failure
 from ..models import Post, Thread, thread_with_context
 from ..permissions import can_accept_answer, can_close, can_reopen
-from ..threads.views import post_url, thread_url
+from ..urls import post_url, thread_url
 from . import services
 from .forms import AcceptForm, CloseForm
 

@@ -26,10 +26,11 @@ from ..permissions import (
     posting_refusal,
 )
 from ..refusals import posting_refusal_message
+from ..urls import post_url
 from . import history as post_history
 from . import services
 from .forms import EditPostForm
-from .views import bp, post_url
+from .views import bp
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

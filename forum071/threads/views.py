@@ -43,35 +43,13 @@ from ..permissions import (
 )
 from ..ratelimits import limit_posts
 from ..refusals import refusal_message, suspended_response
-from ..urls import cached_url_for
+from ..urls import post_url, thread_url
 from . import services
 from .forms import NewThreadForm, ReplyForm
 
 bp = Blueprint("threads", __name__)
 
 T = TypeVar("T")
-
-
-def thread_url(thread: Thread, **values) -> str:
-    """The canonical address of a thread: its id and, when the title has one, its slug."""
-    return cached_url_for("threads.show", thread_id=thread.id, slug=thread.slug or None, **values)
-
-
-def post_url(post: Post, thread: Thread | None = None) -> str:
-    """The address of the thread page that shows this post, anchored at it.
-
-    A reply waiting for review has no number yet: its author finds it after the last page's
-    posts.
-    """
-    thread = thread or post.thread
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    if post.number is None:
-        page = max(1, math.ceil(thread.post_count / per_page))
-        anchor = f"post-pending-{post.id}"
-    else:
-        page = math.ceil(post.number / per_page)
-        anchor = f"post-{post.number}"
-    return thread_url(thread, page=page if page > 1 else None, _anchor=anchor)
 
 
 def _load_thread(thread_id: int) -> Thread:
